@@ -1,0 +1,3 @@
+module github.com/apaykit/apaykit
+
+go 1.26
