@@ -1,0 +1,41 @@
+package amazonpay
+
+import "context"
+
+// FileService registers evidence files for disputes.
+//
+// Amazon Pay API docs: https://developer.amazon.com/docs/amazon-pay-apis/file.html
+type FileService service
+
+// UploadFileRequest announces a file: its type (extension such as "jpg" or
+// "pdf") and purpose (for example "disputeEvidence").
+type UploadFileRequest struct {
+	Type    string `json:"type"`
+	Purpose string `json:"purpose"`
+}
+
+// File is the registered file: FileID goes into Evidence.FileID, and the
+// content is uploaded to UploadURL.
+type File struct {
+	FileID    string `json:"fileId"`
+	UploadURL string `json:"uploadUrl,omitempty"`
+}
+
+// Upload registers a file for dispute evidence.
+//
+// Amazon Pay API docs: https://developer.amazon.com/docs/amazon-pay-apis/file.html#upload-file
+//
+//amazonpay:operation POST /v2/files
+func (s *FileService) Upload(ctx context.Context, req *UploadFileRequest, opts ...RequestOption) (*File, *Response, error) {
+	switch {
+	case req == nil:
+		return nil, nil, &InputError{Field: "request", Reason: "is nil"}
+	case req.Type == "":
+		return nil, nil, &InputError{Field: "type", Reason: "is required"}
+	case req.Purpose == "":
+		return nil, nil, &InputError{Field: "purpose", Reason: "is required"}
+	}
+	f := new(File)
+	resp, err := s.client.call(ctx, callSpec{op: "UploadFile", body: req, out: f}, opts)
+	return result(f, resp, err)
+}
