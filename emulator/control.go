@@ -25,6 +25,7 @@ func (s *Server) registerControl(mux *http.ServeMux) {
 	mux.HandleFunc("POST /_emulator/reset", s.control(s.ctlReset))
 	mux.HandleFunc("GET /_emulator/throttling", s.control(s.ctlGetThrottling))
 	mux.HandleFunc("POST /_emulator/throttling", s.control(s.ctlSetThrottling))
+	s.registerContent(mux) // pre-signed URLs of files and report documents (file.go)
 	mux.HandleFunc("/_emulator/", s.control(func(r *http.Request, _ []byte) response {
 		return fail(errorf(http.StatusNotFound, codeResourceNotFound, "No control endpoint %s %s.", r.Method, truncate(r.URL.Path, 200)))
 	}))

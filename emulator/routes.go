@@ -33,9 +33,42 @@ func routes() []route {
 		// Buyers (buyer.go).
 		{Op: "GetBuyer", Method: "GET", Path: "/v2/buyers/{buyerToken}", Handle: (*Server).getBuyer},
 
-		// Secondary resources: delivery trackers, authorization tokens,
-		// in-store, reports, report schedules, report documents,
-		// disbursements, merchant accounts, disputes and files are added
-		// below, one line per operation, by their own files.
+		// Delivery trackers (delivery_tracker.go) and authorization tokens
+		// (authorization_token.go).
+		{Op: "DeliveryTrackers", Method: "POST", Path: "/v2/deliveryTrackers", Handle: (*Server).deliveryTrackers},
+		{Op: "GetAuthorizationToken", Method: "GET", Path: "/v2/authorizationTokens/{mwsAuthToken}", Handle: (*Server).getAuthorizationToken},
+
+		// In-Store (in_store.go).
+		{Op: "MerchantScan", Method: "POST", Path: "/v2/in-store/merchantScan", Handle: (*Server).merchantScan},
+		{Op: "InStoreCharge", Method: "POST", Path: "/v2/in-store/charge", Handle: (*Server).inStoreCharge},
+		{Op: "InStoreRefund", Method: "POST", Path: "/v2/in-store/refund", Handle: (*Server).inStoreRefund},
+
+		// Reports, report documents and report schedules (report.go);
+		// disbursements (disbursement.go).
+		{Op: "GetReports", Method: "GET", Path: "/v2/reports", Handle: (*Server).getReports},
+		{Op: "GetReportById", Method: "GET", Path: "/v2/reports/{reportId}", Handle: (*Server).getReportByID},
+		{Op: "GetReportDocument", Method: "GET", Path: "/v2/report-documents/{reportDocumentId}", Handle: (*Server).getReportDocument},
+		{Op: "GetReportSchedules", Method: "GET", Path: "/v2/report-schedules", Handle: (*Server).getReportSchedules},
+		{Op: "GetReportScheduleById", Method: "GET", Path: "/v2/report-schedules/{reportScheduleId}", Handle: (*Server).getReportScheduleByID},
+		{Op: "CreateReport", Method: "POST", Path: "/v2/reports", Handle: (*Server).createReport},
+		{Op: "CreateReportSchedule", Method: "POST", Path: "/v2/report-schedules", Handle: (*Server).createReportSchedule},
+		{Op: "CancelReportSchedule", Method: "DELETE", Path: "/v2/report-schedules/{reportScheduleId}", Handle: (*Server).cancelReportSchedule},
+		{Op: "GetDisbursements", Method: "GET", Path: "/v2/disbursements", Handle: (*Server).getDisbursements},
+
+		// Merchant accounts (merchant_account.go). Register and Create share
+		// POST, the two updates share PATCH: the body tells them apart.
+		{Op: "RegisterAmazonPayAccount", Method: "POST", Path: "/v2/merchantAccounts", Handle: (*Server).registerAmazonPayAccount, Match: isRegisterRequest},
+		{Op: "CreateMerchantAccount", Method: "POST", Path: "/v2/merchantAccounts", Handle: (*Server).createMerchantAccount},
+		{Op: "UpdateAmazonPayAccount", Method: "PATCH", Path: "/v2/merchantAccounts/{merchantAccountId}", Handle: (*Server).updateAccount, Match: isOnboardingUpdateBody},
+		{Op: "UpdateMerchantAccount", Method: "PATCH", Path: "/v2/merchantAccounts/{merchantAccountId}", Handle: (*Server).updateAccount},
+		{Op: "DeleteAmazonPayAccount", Method: "DELETE", Path: "/v2/merchantAccounts/{merchantAccountId}", Handle: (*Server).deleteAmazonPayAccount},
+		{Op: "ClaimMerchantAccount", Method: "POST", Path: "/v2/merchantAccounts/{merchantAccountId}/claim", Handle: (*Server).claimMerchantAccount},
+
+		// Disputes (dispute.go) and files (file.go).
+		{Op: "CreateDispute", Method: "POST", Path: "/v2/disputes", Handle: (*Server).createDispute},
+		{Op: "GetDispute", Method: "GET", Path: "/v2/disputes/{disputeId}", Handle: (*Server).getDispute},
+		{Op: "UpdateDispute", Method: "PATCH", Path: "/v2/disputes/{disputeId}", Handle: (*Server).updateDispute},
+		{Op: "ContestDispute", Method: "POST", Path: "/v2/disputes/{disputeId}/contest", Handle: (*Server).contestDispute},
+		{Op: "UploadFile", Method: "POST", Path: "/v2/files", Handle: (*Server).uploadFile},
 	}
 }

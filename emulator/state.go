@@ -53,6 +53,20 @@ type state struct {
 	Refunds           map[string]*Refund           `json:"refunds"`
 	BuyerTokens       map[string]*BuyerToken       `json:"buyerTokens"`
 
+	// Secondary resources, each described in its own file.
+	UsedTrackingCodes   map[string]bool                `json:"usedTrackingCodes"` // delivery_tracker.go
+	AuthorizationTokens map[string]*AuthorizationToken `json:"authorizationTokens"`
+	InStoreScans        map[string]*InStoreScan        `json:"inStoreScans"` // in_store.go
+	InStoreCharges      map[string]*InStoreCharge      `json:"inStoreCharges"`
+	InStoreRefunds      map[string]*InStoreRefund      `json:"inStoreRefunds"`
+	InStoreRefs         map[string]bool                `json:"inStoreRefs"`
+	Reports             map[string]*Report             `json:"reports"` // report.go
+	ReportDocuments     map[string]*ReportDocument     `json:"reportDocuments"`
+	ReportSchedules     map[string]*ReportSchedule     `json:"reportSchedules"`
+	MerchantAccounts    map[string]*MerchantAccount    `json:"merchantAccounts"`
+	Disputes            map[string]*Dispute            `json:"disputes"`
+	Files               map[string]*File               `json:"files"`
+
 	// Idempotency holds stored responses by merchant, environment and key.
 	Idempotency map[string]*idemRecord `json:"idempotency"`
 
@@ -71,7 +85,20 @@ func newState() *state {
 		Charges:           map[string]*Charge{},
 		Refunds:           map[string]*Refund{},
 		BuyerTokens:       map[string]*BuyerToken{},
-		Idempotency:       map[string]*idemRecord{},
+
+		UsedTrackingCodes:   map[string]bool{},
+		AuthorizationTokens: map[string]*AuthorizationToken{},
+		InStoreScans:        map[string]*InStoreScan{},
+		InStoreCharges:      map[string]*InStoreCharge{},
+		InStoreRefunds:      map[string]*InStoreRefund{},
+		InStoreRefs:         map[string]bool{},
+		Reports:             map[string]*Report{},
+		ReportDocuments:     map[string]*ReportDocument{},
+		ReportSchedules:     map[string]*ReportSchedule{},
+		MerchantAccounts:    map[string]*MerchantAccount{},
+		Disputes:            map[string]*Dispute{},
+		Files:               map[string]*File{},
+		Idempotency:         map[string]*idemRecord{},
 	}
 }
 

@@ -15,6 +15,9 @@ const (
 	timerCharge           = "charge"           // pending outcome, capture completion, 30-day expiry
 	timerRefund           = "refund"           // RefundInitiated → Refunded/Declined
 	timerIdempotency      = "idempotency"      // stored answer expires
+	timerReport           = "report"           // IN_PROGRESS → COMPLETED/CANCELLED (report.go)
+	timerReportSchedule   = "reportSchedule"   // the next scheduled report (report.go)
+	timerDispute          = "dispute"          // merchant response deadline (dispute.go)
 )
 
 type timer struct {
@@ -84,6 +87,18 @@ func (s *Server) settleTimer(t timer) {
 		if rf := s.st.Refunds[t.id]; rf != nil {
 			s.settleRefund(rf, t.at)
 		}
+	case timerReport:
+		if rp := s.st.Reports[t.id]; rp != nil {
+			s.settleReport(rp, t.at)
+		}
+	case timerReportSchedule:
+		if sc := s.st.ReportSchedules[t.id]; sc != nil {
+			s.settleReportSchedule(sc, t.at)
+		}
+	case timerDispute:
+		if d := s.st.Disputes[t.id]; d != nil {
+			s.settleDispute(d, t.at)
+		}
 	}
 	s.markDirty()
 }
@@ -114,4 +129,5 @@ func (s *Server) rebuildTimers() {
 			s.schedule(at, timerRefund, id)
 		}
 	}
+	s.rebuildSecondaryTimers() // report.go
 }
