@@ -21,15 +21,17 @@ type entry struct {
 }
 
 // Service selectors: which service of the client an action uses.
-func checkoutSessions(c *amazonpay.Client) *amazonpay.CheckoutSessionService { return c.CheckoutSessions }
+func checkoutSessions(c *amazonpay.Client) *amazonpay.CheckoutSessionService {
+	return c.CheckoutSessions
+}
 func chargePermissions(c *amazonpay.Client) *amazonpay.ChargePermissionService {
 	return c.ChargePermissions
 }
-func charges(c *amazonpay.Client) *amazonpay.ChargeService   { return c.Charges }
-func refunds(c *amazonpay.Client) *amazonpay.RefundService   { return c.Refunds }
-func buyers(c *amazonpay.Client) *amazonpay.BuyerService     { return c.Buyers }
-func inStore(c *amazonpay.Client) *amazonpay.InStoreService  { return c.InStore }
-func reports(c *amazonpay.Client) *amazonpay.ReportService   { return c.Reports }
+func charges(c *amazonpay.Client) *amazonpay.ChargeService  { return c.Charges }
+func refunds(c *amazonpay.Client) *amazonpay.RefundService  { return c.Refunds }
+func buyers(c *amazonpay.Client) *amazonpay.BuyerService    { return c.Buyers }
+func inStore(c *amazonpay.Client) *amazonpay.InStoreService { return c.InStore }
+func reports(c *amazonpay.Client) *amazonpay.ReportService  { return c.Reports }
 func trackers(c *amazonpay.Client) *amazonpay.DeliveryTrackerService {
 	return c.DeliveryTrackers
 }
