@@ -11,6 +11,11 @@ import (
 	"time"
 )
 
+// EnvAPIKeys names the environment variable holding the API keys that may
+// call POST /action: keys separated by commas or whitespace (see
+// ParseAPIKeys). The shop's REST API reads the same variable.
+const EnvAPIKeys = "APAY_API_KEYS"
+
 // Auth decides who may run actions over HTTP. An action can capture or
 // refund money, so the default is to refuse everyone: a handler needs API
 // keys, or an explicit statement that something in front of it (an

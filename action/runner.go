@@ -194,6 +194,10 @@ func successResult(action string, resp *amazonpay.Response) *Result {
 	return res
 }
 
+// ErrorResult renders an error, such as one from Decode, as the Result a
+// caller would have received for it.
+func ErrorResult(err error) *Result { return errorResult("", err) }
+
 // errorResult renders any error as the error shape.
 func errorResult(action string, err error) *Result {
 	var e *Error

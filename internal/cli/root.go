@@ -56,6 +56,8 @@ func subcommands() []func(*App) *cobra.Command {
 		newVersionCommand,
 		newKeygenCommand,
 		newSignCommand,
+		newCallCommand,
+		newActionCommand,
 	}
 }
 
