@@ -144,3 +144,9 @@ func newTestClient(t testing.TB, f *fakeAPI, opts ...Option) *Client {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func pemCert(c *x509.Certificate) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
+}
+
+type rsaPublicKey = rsa.PublicKey
