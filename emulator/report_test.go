@@ -1,0 +1,288 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"net/url"
+	"testing"
+	"time"
+)
+
+var reportNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func TestValidateCreateReport(t *testing.T) {
+	ft := func(d time.Duration) *flexTime { v := flexTime(reportNow.Add(d)); return &v }
+	tests := []struct {
+		name string
+		env  Environment
+		in   createReportIn
+		code string
+	}{
+		{"sandbox settlement", Sandbox, createReportIn{sp(reportSandboxSettlement), ft(-48 * time.Hour), ft(-time.Hour)}, ""},
+		{"equal start and end (SDK sample)", Live, createReportIn{sp(reportAuthorization), ft(-time.Hour), ft(-time.Hour)}, ""},
+		{"order reference in sandbox", Sandbox, createReportIn{sp(reportOrderReference), ft(-48 * time.Hour), ft(0)}, codeInvalidParameterValue},
+		{"sandbox settlement in live", Live, createReportIn{sp(reportSandboxSettlement), ft(-48 * time.Hour), ft(0)}, codeInvalidParameterValue},
+		{"settlement on request", Live, createReportIn{sp(reportSettlement), ft(-48 * time.Hour), ft(0)}, codeInvalidParameterValue},
+		{"capture not via API", Live, createReportIn{sp(reportCapture), ft(-48 * time.Hour), ft(0)}, codeInvalidParameterValue},
+		{"unknown type", Live, createReportIn{sp("_GET_ME_"), ft(-48 * time.Hour), ft(0)}, codeInvalidParameterValue},
+		{"no type", Live, createReportIn{nil, ft(-48 * time.Hour), ft(0)}, codeMissingParameterValue},
+		{"no start", Live, createReportIn{sp(reportRefund), nil, ft(0)}, codeMissingParameterValue},
+		{"no end", Live, createReportIn{sp(reportRefund), ft(-time.Hour), nil}, codeMissingParameterValue},
+		{"end before start", Live, createReportIn{sp(reportRefund), ft(-time.Hour), ft(-2 * time.Hour)}, codeInvalidParameterCombination},
+		{"start in future", Live, createReportIn{sp(reportRefund), ft(time.Hour), ft(2 * time.Hour)}, codeInvalidParameterValue},
+	}
+	for _, tt := range tests {
+		_, _, _, err := validateCreateReport(&tt.in, tt.env, reportNow)
+		if tt.code == "" && err != nil || tt.code != "" && (err == nil || err.ReasonCode != tt.code) {
+			t.Errorf("%s: got %v; want %q", tt.name, err, tt.code)
+		}
+	}
+}
+
+func TestReportLifecycle(t *testing.T) {
+	r := startReport(Report{ReportID: "1"}, reportNow)
+	if r.Status != reportInProgress || !r.ProcessingStart.Equal(reportNow) {
+		t.Fatalf("start: %+v", r)
+	}
+	due, pending := reportDue(&r)
+	if !pending || !due.Equal(reportNow.Add(reportProcessingTime)) {
+		t.Fatalf("due %v %v", due, pending)
+	}
+	tests := []struct {
+		name     string
+		at       time.Time
+		rows     int
+		buildErr error
+		status   string
+		changed  bool
+	}{
+		{"too early", due.Add(-time.Second), 3, nil, reportInProgress, false},
+		{"completed", due, 3, nil, reportCompleted, true},
+		{"no data", due, 0, nil, reportCancelled, true},
+		{"build failed", due.Add(time.Hour), 3, errors.New("boom"), reportFailed, true},
+	}
+	for _, tt := range tests {
+		got, changed := finishReport(r, tt.at, tt.rows, tt.buildErr, "doc-1")
+		if changed != tt.changed || got.Status != tt.status {
+			t.Errorf("%s: %v %+v", tt.name, changed, got)
+			continue
+		}
+		if !changed {
+			continue
+		}
+		if !got.ProcessingEnd.Equal(due) {
+			t.Errorf("%s: end %v", tt.name, got.ProcessingEnd)
+		}
+		if (got.ReportDocumentID != "") != (tt.status == reportCompleted) {
+			t.Errorf("%s: document %q", tt.name, got.ReportDocumentID)
+		}
+	}
+	done, _ := finishReport(r, due, 1, nil, "doc")
+	if _, changed := finishReport(done, due.Add(time.Hour), 1, nil, "doc2"); changed {
+		t.Error("a finished report changed again")
+	}
+}
+
+func TestValidateCreateReportSchedule(t *testing.T) {
+	owner := Owner{MerchantID: "M", Env: Live}
+	existing := map[string]*ReportSchedule{
+		"7": {Owner: owner, ReportScheduleID: "7", ReportType: reportRefund, Frequency: "P1D"},
+		"8": {Owner: Owner{MerchantID: "X", Env: Live}, ReportScheduleID: "8", ReportType: reportAuthorization, Frequency: "P1D"},
+	}
+	yes, no := flexBool(true), flexBool(false)
+	future := flexTime(reportNow.Add(time.Hour))
+	past := flexTime(reportNow.Add(-time.Hour))
+	tests := []struct {
+		name    string
+		in      createReportScheduleIn
+		code    string
+		replace string
+	}{
+		{"new type", createReportScheduleIn{ReportType: sp(reportAuthorization), ScheduleFrequency: sp("P7D")}, "", ""},
+		{"duplicate type", createReportScheduleIn{ReportType: sp(reportRefund), ScheduleFrequency: sp("P1D")}, codeInvalidRequest, ""},
+		{"duplicate, deleteExisting false", createReportScheduleIn{ReportType: sp(reportRefund), ScheduleFrequency: sp("P1D"), DeleteExistingSchedule: &no}, codeInvalidRequest, ""},
+		{"duplicate replaced", createReportScheduleIn{ReportType: sp(reportRefund), ScheduleFrequency: sp("PT1H"), DeleteExistingSchedule: &yes, NextReportCreationTime: &future}, "", "7"},
+		{"no frequency", createReportScheduleIn{ReportType: sp(reportAuthorization)}, codeMissingParameterValue, ""},
+		{"bad frequency", createReportScheduleIn{ReportType: sp(reportAuthorization), ScheduleFrequency: sp("P1W")}, codeInvalidParameterValue, ""},
+		{"next in past", createReportScheduleIn{ReportType: sp(reportAuthorization), ScheduleFrequency: sp("P1D"), NextReportCreationTime: &past}, codeInvalidParameterValue, ""},
+		{"no type", createReportScheduleIn{ScheduleFrequency: sp("P1D")}, codeMissingParameterValue, ""},
+	}
+	for _, tt := range tests {
+		sc, replace, err := validateCreateReportSchedule(&tt.in, owner, existing, reportNow)
+		if tt.code != "" {
+			if err == nil || err.ReasonCode != tt.code {
+				t.Errorf("%s: got %v; want %s", tt.name, err, tt.code)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		if (replace == nil) != (tt.replace == "") || replace != nil && replace.ReportScheduleID != tt.replace {
+			t.Errorf("%s: replace %+v", tt.name, replace)
+		}
+		if !sc.NextRun.After(reportNow) {
+			t.Errorf("%s: next run %v", tt.name, sc.NextRun)
+		}
+	}
+}
+
+func TestScheduleRuns(t *testing.T) {
+	sc := ReportSchedule{Frequency: "PT1H", NextRun: reportNow}
+	periods, next := scheduleRuns(sc, reportNow.Add(-time.Minute))
+	if len(periods) != 0 || !next.Equal(reportNow) {
+		t.Fatalf("not yet: %v %v", periods, next)
+	}
+	periods, next = scheduleRuns(sc, reportNow.Add(150*time.Minute))
+	if len(periods) != 3 || !next.Equal(reportNow.Add(3*time.Hour)) {
+		t.Fatalf("3 runs: %v %v", periods, next)
+	}
+	if !periods[0][0].Equal(reportNow.Add(-time.Hour)) || !periods[2][1].Equal(reportNow.Add(2*time.Hour)) {
+		t.Fatalf("periods %v", periods)
+	}
+	sc.Frequency = "PT5M"
+	periods, next = scheduleRuns(sc, reportNow.Add(30*24*time.Hour))
+	if len(periods) != maxScheduleCatchUp || !next.After(reportNow.Add(30*24*time.Hour)) {
+		t.Fatalf("catch-up bounded: %d %v", len(periods), next)
+	}
+}
+
+func TestMultiValue(t *testing.T) {
+	tests := []struct {
+		query string
+		want  []string
+	}{
+		{"reportTypes=A%2CB", []string{"A", "B"}},
+		{"reportTypes=A&reportTypes=B", []string{"A", "B"}},
+		{"reportTypes.2=B&reportTypes.1=A", []string{"A", "B"}},
+		{"reportTypes=A,%20B,,A", []string{"A", "B"}},
+		{"other=A", nil},
+	}
+	for _, tt := range tests {
+		q, _ := url.ParseQuery(tt.query)
+		got := multiValue(q, "reportTypes")
+		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("%s: %v; want %v", tt.query, got, tt.want)
+		}
+	}
+}
+
+func TestParseReportFilter(t *testing.T) {
+	tests := []struct {
+		query string
+		code  string
+	}{
+		{"", ""},
+		{"reportTypes=" + reportRefund + "&processingStatuses=COMPLETED,CANCELLED&pageSize=100", ""},
+		{"createdSince=20260101T000000Z&createdUntil=2026-02-01T00:00:00Z", ""},
+		{"nextToken=", ""}, // Java sends an empty one
+		{"reportTypes=_NOPE_", codeInvalidParameterValue},
+		{"processingStatuses=DONE", codeInvalidParameterValue}, // SP-API's name, not Amazon Pay's
+		{"pageSize=0", codeInvalidParameterValue},
+		{"pageSize=101", codeInvalidParameterValue},
+		{"pageSize=ten", codeInvalidParameterValue},
+		{"pageSize=1&pageSize=2", codeInvalidParameterValue},
+		{"createdSince=yesterday", codeInvalidParameterValue},
+		{"createdSince=20260201T000000Z&createdUntil=20260101T000000Z", codeInvalidParameterCombination},
+		{"nextToken=%21%21", codeInvalidParameterValue},
+		{"nextToken=e30", codeInvalidParameterValue}, // {} has no page size
+		{"marketplaceIds=X", codeUnrecognizedField},
+	}
+	for _, tt := range tests {
+		q, _ := url.ParseQuery(tt.query)
+		f, err := parseReportFilter(q, reportNow)
+		if tt.code == "" {
+			if err != nil {
+				t.Errorf("%q: %v", tt.query, err)
+			} else if f.PageSize < 1 {
+				t.Errorf("%q: page size %d", tt.query, f.PageSize)
+			}
+			continue
+		}
+		if err == nil || err.ReasonCode != tt.code {
+			t.Errorf("%q: got %v; want %s", tt.query, err, tt.code)
+		}
+	}
+	q, _ := url.ParseQuery("")
+	f, _ := parseReportFilter(q, reportNow)
+	if !f.Since.Equal(reportNow.Add(-reportRetention)) || !f.Until.Equal(reportNow) || f.PageSize != defaultReportPageSize {
+		t.Errorf("defaults %+v", f)
+	}
+}
+
+func TestSelectReportsPages(t *testing.T) {
+	owner := Owner{MerchantID: "M", Env: Live}
+	all := map[string]*Report{}
+	for i := range 25 {
+		id := fmt.Sprintf("r%02d", i)
+		st := reportCompleted
+		if i%5 == 0 {
+			st = reportCancelled
+		}
+		all[id] = &Report{Owner: owner, ReportID: id, ReportType: reportRefund, Status: st, Created: reportNow.Add(-time.Duration(i) * time.Minute)}
+	}
+	all["other"] = &Report{Owner: Owner{MerchantID: "X", Env: Live}, ReportID: "other", ReportType: reportRefund, Status: reportCompleted, Created: reportNow}
+	all["old"] = &Report{Owner: owner, ReportID: "old", ReportType: reportRefund, Status: reportCompleted, Created: reportNow.Add(-100 * 24 * time.Hour)}
+
+	q, _ := url.ParseQuery("processingStatuses=COMPLETED&pageSize=7")
+	f, err := parseReportFilter(q, reportNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	for pages := 0; ; pages++ {
+		page, next := selectReports(all, owner, f)
+		for _, r := range page {
+			seen = append(seen, r.ReportID)
+		}
+		if next == "" {
+			break
+		}
+		if pages > 10 {
+			t.Fatal("no end")
+		}
+		q, _ := url.ParseQuery("nextToken=" + url.QueryEscape(next) + "&reportTypes=ignored")
+		f, err = parseReportFilter(q, reportNow.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(seen) != 20 || seen[0] != "r01" || seen[19] != "r24" {
+		t.Fatalf("pages %v", seen)
+	}
+}
+
+func TestBuildReportCSV(t *testing.T) {
+	entries := []ledgerEntry{
+		{At: reportNow.Add(-3 * time.Hour), Kind: ledgerCapture, ID: "C1", ChargePermissionID: "P1", Amount: 1400, Currency: "USD", State: "Captured"},
+		{At: reportNow.Add(-2 * time.Hour), Kind: ledgerRefund, ID: "R1", ChargePermissionID: "P1", Amount: 400, Currency: "USD", State: "Refunded"},
+		{At: reportNow.Add(-2 * time.Hour), Kind: ledgerAuthorization, ID: "C2", ChargePermissionID: "P2", Amount: 705, Currency: "JPY", State: "Authorized"},
+		{At: reportNow.Add(-48 * time.Hour), Kind: ledgerCapture, ID: "C0", Amount: 100, Currency: "USD", State: "Captured"},
+	}
+	b, rows, err := buildReportCSV(reportSandboxSettlement, reportNow.Add(-24*time.Hour), reportNow, entries)
+	if err != nil || rows != 2 {
+		t.Fatalf("rows %d %v", rows, err)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if err != nil || len(recs) != 3 || recs[1][4] != "14.00" || recs[2][4] != "-4.00" {
+		t.Fatalf("%q %v", recs, err)
+	}
+	b, rows, _ = buildReportCSV(reportAuthorization, reportNow.Add(-24*time.Hour), reportNow, entries)
+	if rows != 1 || !bytes.Contains(b, []byte(",705,JPY,")) {
+		t.Fatalf("authorization report %q", b)
+	}
+	if _, rows, _ = buildReportCSV(reportBillingAgreement, reportNow.Add(-24*time.Hour), reportNow, entries); rows != 0 {
+		t.Fatal("billing agreement rows")
+	}
+}
+
+func TestReportWireHasEveryKey(t *testing.T) {
+	r := Report{ReportID: "1", ReportType: reportRefund, Status: reportInProgress, Created: reportNow, ProcessingStart: reportNow}
+	w := r.wire()
+	if w.ProcessingEndTime != nil || w.ReportDocumentID != nil || *w.CreatedTime != "20260301T120000Z" {
+		t.Fatalf("%+v", w)
+	}
+}
