@@ -58,6 +58,7 @@ func subcommands() []func(*App) *cobra.Command {
 		newSignCommand,
 		newCallCommand,
 		newActionCommand,
+		newEmulatorCommand,
 	}
 }
 
