@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apaykit/apaykit/amazonpay"
 	"github.com/apaykit/apaykit/amazonpay/signing"
 	"github.com/spf13/cobra"
 )
@@ -28,8 +29,8 @@ HTTP client, or to debug an InvalidRequestSignature answer.
 
 URL is absolute (https://pay-api.amazon.com/v2/checkoutSessions) or a path
 (/v2/checkoutSessions), which goes to APAY_ENDPOINT or the region's host.
-A query is signed in canonical form (RFC 3986, sorted); if that differs from
-the URL given, the URL to send is printed on stderr.
+A query is signed in canonical form (RFC 3986, sorted). When the URL was a
+path or its query was not canonical, the URL to send is printed on stderr.
 
 The key comes from the environment: APAY_PUBLIC_KEY_ID, APAY_PRIVATE_KEY (PEM
 text) or APAY_PRIVATE_KEY_FILE, APAY_REGION (us, na, eu, de, uk, jp) and
@@ -41,20 +42,26 @@ APAY_ALGORITHM (AMZN-PAY-RSASSA-PSS-V2, the default, or AMZN-PAY-RSASSA-PSS).
     --body-file session.json --header 'x-amz-pay-idempotency-key: 3f1c...'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			req, err := buildSignRequest(cmd, app, signFlags{method: method, url: rawURL, bodyFile: bodyFile, date: date, headers: headers})
+			in, err := readSignFlags(cmd, signFlags{method: method, url: rawURL, bodyFile: bodyFile, date: date, headers: headers})
 			if err != nil {
 				return err
 			}
-			signer, region, err := signerFromEnv(app.Getenv)
+			env, err := amazonpay.LoadEnvConfig(app.Getenv)
 			if err != nil {
-				return err
+				return UsageError(err)
 			}
-			out, sendURL, err := signRequest(signer, region, req)
+			// The SDK's own client signs, so sign prints exactly what
+			// apaykit would send; its errors name variables, never the key.
+			client, err := env.NewClient(amazonpay.WithClock(func() time.Time { return in.date }))
+			if err != nil {
+				return UsageError(fmt.Errorf("configuration: %w", err))
+			}
+			out, sendURL, err := signRequest(client, in)
 			if err != nil {
 				return err
 			}
 			if sendURL != "" {
-				fmt.Fprintf(cmd.ErrOrStderr(), "note: the query was signed in canonical form; send the request to %s\n", sendURL)
+				fmt.Fprintf(cmd.ErrOrStderr(), "note: send the request to %s\n", sendURL)
 			}
 			enc := json.NewEncoder(cmd.OutOrStdout())
 			enc.SetIndent("", "  ")
@@ -84,7 +91,8 @@ type signInput struct {
 	headers http.Header // caller headers, lower-case names
 }
 
-func buildSignRequest(cmd *cobra.Command, app *App, fl signFlags) (*signInput, error) {
+// readSignFlags checks the flags and reads the body.
+func readSignFlags(cmd *cobra.Command, fl signFlags) (*signInput, error) {
 	in := &signInput{method: strings.ToUpper(strings.TrimSpace(fl.method)), headers: http.Header{}}
 	if in.method == "" {
 		return nil, Usagef("--method is required")
@@ -95,7 +103,7 @@ func buildSignRequest(cmd *cobra.Command, app *App, fl signFlags) (*signInput, e
 	if fl.url == "" {
 		return nil, Usagef("--url is required")
 	}
-	u, err := resolveURL(fl.url, app.Getenv)
+	u, err := checkURL(fl.url)
 	if err != nil {
 		return nil, err
 	}
@@ -129,36 +137,26 @@ func buildSignRequest(cmd *cobra.Command, app *App, fl signFlags) (*signInput, e
 	return in, nil
 }
 
-// resolveURL accepts an absolute http(s) URL, or a path that goes to
-// APAY_ENDPOINT or the configured region's Amazon Pay host.
-func resolveURL(raw string, getenv func(string) string) (*url.URL, error) {
+// checkURL accepts an absolute http(s) URL or a path; a path goes to the
+// client's host (APAY_ENDPOINT or the region's Amazon Pay host).
+func checkURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, Usagef("--url does not parse: %v", err)
 	}
-	if u.Host == "" {
-		if !strings.HasPrefix(u.Path, "/") {
-			return nil, Usagef("--url %q is neither an absolute URL nor a path starting with /", raw)
-		}
-		base := getenv("APAY_ENDPOINT")
-		if base == "" {
-			host, err := regionHost(getenv("APAY_REGION"))
-			if err != nil {
-				return nil, err
-			}
-			base = "https://" + host
-		}
-		b, err := url.Parse(base)
-		if err != nil || b.Host == "" {
-			return nil, Usagef("APAY_ENDPOINT %q is not a base URL such as https://127.0.0.1:8443", base)
-		}
-		u.Scheme, u.Host = b.Scheme, b.Host
+	if u.Host == "" && !strings.HasPrefix(u.Path, "/") {
+		return nil, Usagef("--url %q is neither an absolute URL nor a path starting with /", raw)
 	}
-	if u.Scheme != "https" && u.Scheme != "http" {
+	if u.Host != "" && u.Scheme != "https" && u.Scheme != "http" {
 		return nil, Usagef("--url scheme must be https or http")
 	}
 	if u.Fragment != "" {
 		return nil, Usagef("--url must not have a #fragment")
+	}
+	if u.RawQuery != "" {
+		if _, err := url.ParseQuery(u.RawQuery); err != nil {
+			return nil, Usagef("--url query does not parse: %v", err)
+		}
 	}
 	return u, nil
 }
@@ -189,114 +187,32 @@ func readBody(cmd *cobra.Command, path string) ([]byte, error) {
 }
 
 // signRequest returns the headers to send, lower-case names, and the URL
-// to send the request to when it differs from the one given (a query that
-// was not in canonical form).
-func signRequest(s *signing.Signer, region string, in *signInput) (map[string]string, string, error) {
-	query := ""
-	if in.url.RawQuery != "" {
-		vals, err := url.ParseQuery(in.url.RawQuery)
-		if err != nil {
-			return nil, "", Usagef("--url query does not parse: %v", err)
-		}
-		query = signing.CanonicalQuery(vals)
+// to send the request to when it differs from the one given (a path, or a
+// query that was not in canonical form).
+func signRequest(client *amazonpay.Client, in *signInput) (map[string]string, string, error) {
+	u := *in.url
+	if u.Host == "" {
+		base, _ := url.Parse(client.BaseURL())
+		u.Scheme, u.Host = base.Scheme, base.Host
 	}
-	sendURL := ""
-	if query != in.url.RawQuery {
-		u := *in.url
-		u.RawQuery = query
-		sendURL = u.String()
+	given := u.String()
+	if u.RawQuery != "" {
+		vals, _ := url.ParseQuery(u.RawQuery) // checked in checkURL
+		u.RawQuery = signing.CanonicalQuery(vals)
 	}
-	path := in.url.EscapedPath()
-	if path == "" {
-		path = "/"
-	}
-	h := http.Header{}
-	h[signing.HeaderAccept] = []string{"application/json"}
-	h[signing.HeaderContentType] = []string{"application/json"}
-	for k, v := range in.headers {
-		h[k] = v
-	}
-	h[signing.HeaderDate] = []string{signing.FormatDate(in.date)}
-	h[signing.HeaderHost] = []string{in.url.Host}
-	h[signing.HeaderRegion] = []string{region}
-	auth, err := s.Authorization(in.method, path, query, h, in.body)
-	if err != nil {
-		return nil, "", err
-	}
-	out := make(map[string]string, len(h)+1)
-	for k, v := range h {
-		out[k] = v[0]
-	}
-	out[signing.HeaderAuthorization] = auth
-	return out, sendURL, nil
-}
-
-// signerFromEnv builds a signer from design.md §6 variables and returns the
-// region's x-amz-pay-region value. Errors name variables, never their
-// values: APAY_PRIVATE_KEY is a secret.
-func signerFromEnv(getenv func(string) string) (*signing.Signer, string, error) {
-	id := strings.TrimSpace(getenv("APAY_PUBLIC_KEY_ID"))
-	if id == "" {
-		return nil, "", Usagef("APAY_PUBLIC_KEY_ID is not set")
-	}
-	region, err := regionCode(getenv("APAY_REGION"))
-	if err != nil {
-		return nil, "", err
-	}
-	alg := signing.AlgorithmV2
-	if a := strings.TrimSpace(getenv("APAY_ALGORITHM")); a != "" {
-		if alg, err = signing.ParseAlgorithm(a); err != nil {
-			return nil, "", UsageError(fmt.Errorf("APAY_ALGORITHM: %w", err))
-		}
-	}
-	pemText, keyFile := getenv("APAY_PRIVATE_KEY"), getenv("APAY_PRIVATE_KEY_FILE")
-	var pemBytes []byte
-	switch {
-	case pemText != "" && keyFile != "":
-		return nil, "", Usagef("set APAY_PRIVATE_KEY or APAY_PRIVATE_KEY_FILE, not both")
-	case pemText != "":
-		pemBytes = []byte(pemText)
-	case keyFile != "":
-		if pemBytes, err = os.ReadFile(keyFile); err != nil {
-			return nil, "", UsageError(fmt.Errorf("APAY_PRIVATE_KEY_FILE: %w", err))
-		}
-	default:
-		return nil, "", Usagef("APAY_PRIVATE_KEY or APAY_PRIVATE_KEY_FILE must be set")
-	}
-	key, err := signing.LoadPrivateKey(pemBytes)
-	if err != nil {
-		// signing's key errors never quote the key.
-		return nil, "", UsageError(fmt.Errorf("private key: %w", err))
-	}
-	s, err := signing.NewSigner(id, key, alg)
+	h, err := client.SignedHeaders(in.method, u.String(), in.body, in.headers)
 	if err != nil {
 		return nil, "", UsageError(err)
 	}
-	return s, region, nil
-}
-
-// regionCode maps the region names the official SDKs accept to the value
-// they send in x-amz-pay-region.
-func regionCode(region string) (string, error) {
-	switch strings.ToLower(strings.TrimSpace(region)) {
-	case "us", "na":
-		return "na", nil
-	case "eu", "de", "uk":
-		return "eu", nil
-	case "jp":
-		return "jp", nil
-	case "":
-		return "", Usagef("APAY_REGION is not set (us, na, eu, de, uk or jp)")
+	out := make(map[string]string, len(h))
+	for k, v := range h {
+		out[strings.ToLower(k)] = strings.Join(v, ",")
 	}
-	return "", Usagef("APAY_REGION %q is not one of us, na, eu, de, uk, jp", region)
-}
-
-func regionHost(region string) (string, error) {
-	code, err := regionCode(region)
-	if err != nil {
-		return "", err
+	sendURL := ""
+	if u.String() != given || in.url.Host == "" {
+		sendURL = u.String()
 	}
-	return map[string]string{"na": "pay-api.amazon.com", "eu": "pay-api.amazon.eu", "jp": "pay-api.amazon.jp"}[code], nil
+	return out, sendURL, nil
 }
 
 // isToken reports whether s is an HTTP token (RFC 9110 §5.6.2), the

@@ -181,14 +181,16 @@ func TestSignErrors(t *testing.T) {
 		{"duplicate header", nil, append(good, "--header", "a: 1", "--header", "A: 2"), "given twice"},
 		{"bad date", nil, append(good, "--date", "yesterday"), "--date"},
 		{"missing body file", nil, append(good, "--body-file", filepath.Join(t.TempDir(), "none")), "reading --body-file"},
-		{"no key id", map[string]string{"APAY_PUBLIC_KEY_ID": ""}, good, "APAY_PUBLIC_KEY_ID is not set"},
-		{"no region", map[string]string{"APAY_REGION": ""}, good, "APAY_REGION is not set"},
-		{"bad region", map[string]string{"APAY_REGION": "mars"}, good, "APAY_REGION \"mars\""},
-		{"bad algorithm", map[string]string{"APAY_ALGORITHM": "RSA"}, good, "APAY_ALGORITHM"},
-		{"no key", map[string]string{"APAY_PRIVATE_KEY": ""}, good, "APAY_PRIVATE_KEY or APAY_PRIVATE_KEY_FILE must be set"},
-		{"both keys", map[string]string{"APAY_PRIVATE_KEY_FILE": keyFile}, good, "not both"},
+		{"no key id", map[string]string{"APAY_PUBLIC_KEY_ID": ""}, good, "invalid APAY_PUBLIC_KEY_ID: is required"},
+		{"no region", map[string]string{"APAY_REGION": ""}, good, "invalid APAY_REGION: is required"},
+		{"bad region", map[string]string{"APAY_REGION": "mars"}, good, "invalid APAY_REGION: \"mars\""},
+		{"bad algorithm", map[string]string{"APAY_ALGORITHM": "RSA"}, good, "invalid APAY_ALGORITHM"},
+		{"no key", map[string]string{"APAY_PRIVATE_KEY": ""}, good, "invalid APAY_PRIVATE_KEY: is required"},
+		{"both keys", map[string]string{"APAY_PRIVATE_KEY_FILE": keyFile}, good, "give exactly one key source"},
 		{"unreadable key file", map[string]string{"APAY_PRIVATE_KEY": "", "APAY_PRIVATE_KEY_FILE": keyFile + ".missing"}, good, "APAY_PRIVATE_KEY_FILE"},
-		{"malformed key", map[string]string{"APAY_PRIVATE_KEY": badKey}, good, "private key"},
+		{"bad sandbox flag", map[string]string{"APAY_SANDBOX": "maybe"}, good, "APAY_SANDBOX"},
+		{"bad idempotency key", nil, append(good, "--header", "x-amz-pay-idempotency-key: has space"), "idempotency"},
+		{"malformed key", map[string]string{"APAY_PRIVATE_KEY": badKey}, good, "invalid APAY_PRIVATE_KEY"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
