@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"time"
 )
 
 // EnvAPIKeys names the environment variable holding the API keys that may
@@ -95,16 +94,15 @@ type handler struct {
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	start := time.Now()
 	if req.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		h.refuse(req.Context(), w, start, &Error{Status: http.StatusMethodNotAllowed, ReasonCode: ReasonUnsupportedOperation,
+		h.refuse(req.Context(), w, &Error{Status: http.StatusMethodNotAllowed, ReasonCode: ReasonUnsupportedOperation,
 			Message: "send the action document with POST"})
 		return
 	}
 	if !h.auth.Allow(req.Header.Get("Authorization")) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="apay-action"`)
-		h.refuse(req.Context(), w, start, &Error{Status: http.StatusUnauthorized, ReasonCode: ReasonUnauthorized,
+		h.refuse(req.Context(), w, &Error{Status: http.StatusUnauthorized, ReasonCode: ReasonUnauthorized,
 			Message: "a valid API key is required: Authorization: Bearer <key>"})
 		return
 	}
@@ -112,11 +110,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			h.refuse(req.Context(), w, start, &Error{Status: http.StatusRequestEntityTooLarge, ReasonCode: ReasonRequestTooLarge,
+			h.refuse(req.Context(), w, &Error{Status: http.StatusRequestEntityTooLarge, ReasonCode: ReasonRequestTooLarge,
 				Message: "the document exceeds the limit of 8 MiB"})
 			return
 		}
-		h.refuse(req.Context(), w, start, badRequest(ReasonInvalidRequestFormat, "reading the request body: %v", err))
+		h.refuse(req.Context(), w, badRequest(ReasonInvalidRequestFormat, "reading the request body: %v", err))
 		return
 	}
 	WriteResult(w, h.runner.Run(req.Context(), body))
@@ -124,10 +122,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 
 // refuse answers a request that never became an action, and logs it like
 // one.
-func (h *handler) refuse(ctx context.Context, w http.ResponseWriter, start time.Time, e *Error) {
-	res := errorResult("", e)
-	h.runner.log(ctx, res, time.Since(start))
-	WriteResult(w, res)
+func (h *handler) refuse(ctx context.Context, w http.ResponseWriter, e *Error) {
+	WriteResult(w, h.runner.Reject(ctx, e))
 }
 
 // WriteResult writes a Result as an HTTP response.

@@ -194,6 +194,15 @@ func successResult(action string, resp *amazonpay.Response) *Result {
 	return res
 }
 
+// Reject answers a request that never became an action (no API key, wrong
+// method) with e, logging it like an action so refusals show up in the
+// same log stream.
+func (r *Runner) Reject(ctx context.Context, e *Error) *Result {
+	res := errorResult("", e)
+	r.log(ctx, res, 0)
+	return res
+}
+
 // ErrorResult renders an error, such as one from Decode, as the Result a
 // caller would have received for it.
 func ErrorResult(err error) *Result { return errorResult("", err) }
