@@ -215,16 +215,64 @@ func settlementEvents(entries []ledgerEntry) []settlementEvent {
 		switch {
 		case e.Kind == ledgerCapture:
 			out = append(out, settlementEvent{At: e.At, Currency: e.Currency, Amount: e.Amount})
-		case e.Kind == ledgerRefund && e.State == "Refunded":
+		case e.Kind == ledgerRefund && e.State == rfRefunded:
 			out = append(out, settlementEvent{At: e.At, Currency: e.Currency, Amount: -e.Amount})
 		}
 	}
 	return out
 }
 
-// ledger lists the owner's transactions from the primary resources.
+// ledger lists the owner's transactions from the primary resources: charge
+// permissions at creation, authorizations, captures (at the moment the
+// charge became Captured — a captured charge keeps that state, so its
+// status time is the capture time) and refunds (at their last change).
 func (s *Server) ledger(o Owner) []ledgerEntry {
-	return nil // filled in once charges and refunds carry their amounts
+	var out []ledgerEntry
+	for _, cp := range s.st.ChargePermissions {
+		if cp.Owner != o {
+			continue
+		}
+		kind := ledgerOneTimePermission
+		if cp.Type == "Recurring" {
+			kind = ledgerRecurringPermission
+		}
+		out = append(out, ledgerEntry{At: cp.Created, Kind: kind, ID: cp.ID, ChargePermissionID: cp.ID, Amount: cp.Limit, Currency: cp.Currency, State: cp.Status.State})
+	}
+	for _, ch := range s.st.Charges {
+		if ch.Owner != o {
+			continue
+		}
+		if !ch.AuthorizedAt.IsZero() {
+			out = append(out, ledgerEntry{At: ch.AuthorizedAt, Kind: ledgerAuthorization, ID: ch.ID, ChargePermissionID: ch.ChargePermissionID,
+				Amount: ch.Amount.Minor, Currency: ch.Amount.Currency, State: ch.Status.State})
+		}
+		if ch.Status.State == chCaptured {
+			out = append(out, ledgerEntry{At: ch.Status.Updated, Kind: ledgerCapture, ID: ch.ID, ChargePermissionID: ch.ChargePermissionID,
+				Amount: ch.Captured, Currency: ch.Amount.Currency, State: ch.Status.State})
+		}
+	}
+	for _, rf := range s.st.Refunds {
+		if rf.Owner != o {
+			continue
+		}
+		var cpID string
+		if ch := s.st.Charges[rf.ChargeID]; ch != nil {
+			cpID = ch.ChargePermissionID
+		}
+		at := rf.Status.Updated
+		if at.IsZero() {
+			at = rf.Created
+		}
+		out = append(out, ledgerEntry{At: at, Kind: ledgerRefund, ID: rf.ID, ChargePermissionID: cpID,
+			Amount: rf.Amount.Minor, Currency: rf.Amount.Currency, State: rf.Status.State})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].At.Equal(out[j].At) {
+			return out[i].At.Before(out[j].At)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
 }
 
 // getDisbursements is Get Disbursements (GET /v2/disbursements).

@@ -567,7 +567,7 @@ func (s *Server) disputedCharge(r *request, in newDisputeInput) (chargeFacts, *a
 	if !found {
 		return facts, errNotFound("Charge", in.ChargeID)
 	}
-	if facts.State != "Captured" {
+	if facts.State != chCaptured {
 		return facts, errorf(http.StatusUnprocessableEntity, codeInvalidChargeStatus,
 			"The Charge is in %s state; only a Captured charge can be disputed.", facts.State)
 	}
@@ -692,5 +692,13 @@ func (s *Server) settleDispute(d *Dispute, at time.Time) {
 
 // chargeFactsOf reads a charge of the owner.
 func (s *Server) chargeFactsOf(id string, o Owner) (chargeFacts, bool) {
-	return chargeFacts{}, false // filled in once charges carry their amounts
+	ch := s.st.Charges[id]
+	if ch == nil || ch.Owner != o {
+		return chargeFacts{}, false
+	}
+	return chargeFacts{
+		ChargePermissionID: ch.ChargePermissionID,
+		Captured:           money{Minor: ch.Captured, Currency: ch.Amount.Currency},
+		State:              ch.Status.State,
+	}, true
 }

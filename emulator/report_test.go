@@ -3,11 +3,16 @@ package emulator
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/apaykit/apaykit/amazonpay/signing"
 )
 
 var reportNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -285,4 +290,196 @@ func TestReportWireHasEveryKey(t *testing.T) {
 	if w.ProcessingEndTime != nil || w.ReportDocumentID != nil || *w.CreatedTime != "20260301T120000Z" {
 		t.Fatalf("%+v", w)
 	}
+}
+
+// --- HTTP helpers shared by the secondary resources' tests ---------------
+
+// stateJSON snapshots the emulator's state.
+func (e *testEnv) stateJSON() string {
+	e.t.Helper()
+	e.srv.mu.Lock()
+	defer e.srv.mu.Unlock()
+	b, err := json.Marshal(e.srv.st)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return string(b)
+}
+
+// rejects sends r, expects Amazon's error shape with status and code, and
+// checks that the state did not change.
+func (e *testEnv) rejects(r req, status int, code string) {
+	e.t.Helper()
+	before := e.stateJSON()
+	wantError(e.t, e.do(r), status, code)
+	if after := e.stateJSON(); after != before {
+		e.t.Fatalf("%s %s was rejected but changed the state", r.method, r.path)
+	}
+}
+
+// postKey is a POST with a fresh idempotency key and another key id.
+func (e *testEnv) postAs(keyID, path, body string) *httptest.ResponseRecorder {
+	e.t.Helper()
+	return e.do(req{method: "POST", path: path, body: body, keyID: keyID, header: map[string]string{"x-amz-pay-idempotency-key": idem()}})
+}
+
+// capturedCharge runs a checkout with AuthorizeWithCapture and returns the
+// charge permission and the captured charge.
+func (e *testEnv) capturedCharge(amount, ccy string) (cpID, chID string) {
+	e.t.Helper()
+	id := e.checkout("AuthorizeWithCapture", amount, ccy, "", "")
+	cs := wantStatus(e.t, e.complete(id, amount, ccy), 200)
+	return str(cs, "chargePermissionId"), str(cs, "chargeId")
+}
+
+// fetch sends an unsigned request to a URL the emulator handed out.
+func (e *testEnv) fetch(method, rawURL, contentType string, body []byte) *httptest.ResponseRecorder {
+	e.t.Helper()
+	r := httptest.NewRequest(method, rawURL, bytes.NewReader(body))
+	if contentType != "" {
+		r.Header.Set("Content-Type", contentType)
+	}
+	rec := httptest.NewRecorder()
+	e.srv.Handler().ServeHTTP(rec, r)
+	return rec
+}
+
+func TestServer_Reports(t *testing.T) {
+	e := newTestEnv(t)
+	_, chID := e.capturedCharge("14.00", "USD")
+	start := signing.FormatDate(e.srv.Now().Add(-time.Hour))
+	end := signing.FormatDate(e.srv.Now().Add(time.Minute))
+
+	rp := wantStatus(t, e.post("/v2/reports", `{"reportType":"`+reportSandboxSettlement+`","startTime":"`+start+`","endTime":"`+end+`"}`), 200)
+	id := str(rp, "reportId")
+	got := wantStatus(t, e.get("/v2/reports/"+id), 200)
+	if str(got, "processingStatus") != reportInProgress || got["reportDocumentId"] != nil || got["processingEndTime"] != nil {
+		t.Fatalf("new report %v", got)
+	}
+	list := wantStatus(t, e.get("/v2/reports?reportTypes="+reportSandboxSettlement+"&processingStatuses=IN_PROGRESS"), 200)
+	if reports := list["reports"].([]any); len(reports) != 1 || list["nextToken"] != nil {
+		t.Fatalf("list %v", list)
+	}
+
+	e.advance(reportProcessingTime)
+	got = wantStatus(t, e.get("/v2/reports/"+id+"/"), 200) // .NET's trailing slash
+	if str(got, "processingStatus") != reportCompleted || str(got, "reportDocumentId") == "" {
+		t.Fatalf("processed report %v", got)
+	}
+	doc := wantStatus(t, e.get("/v2/report-documents/"+str(got, "reportDocumentId")), 200)
+	if str(doc, "compressionAlgorithm") != "N/A" || !strings.HasPrefix(str(doc, "url"), "http://emulator.test/_emulator/report-documents/") {
+		t.Fatalf("document %v", doc)
+	}
+	content := e.fetch("GET", str(doc, "url"), "", nil)
+	if content.Code != 200 || content.Header().Get("Content-Type") != "text/csv" ||
+		!strings.Contains(content.Body.String(), chID+",") || !strings.Contains(content.Body.String(), ",14.00,USD,") {
+		t.Fatalf("content %d %s", content.Code, content.Body)
+	}
+	wantError(t, e.fetch("GET", strings.Replace(str(doc, "url"), "token=", "token=x", 1), "", nil), 403, codeInvalidAuthentication)
+	e.advance(reportDocumentURLLifetime)
+	wantError(t, e.fetch("GET", str(doc, "url"), "", nil), 403, codeInvalidAuthentication)
+
+	// A period without transactions is cancelled, without a document.
+	old := signing.FormatDate(e.srv.Now().Add(-72 * time.Hour))
+	older := signing.FormatDate(e.srv.Now().Add(-96 * time.Hour))
+	empty := str(wantStatus(t, e.post("/v2/reports", `{"reportType":"`+reportSandboxSettlement+`","startTime":"`+older+`","endTime":"`+old+`"}`), 200), "reportId")
+	e.advance(reportProcessingTime)
+	got = wantStatus(t, e.get("/v2/reports/"+empty), 200)
+	if str(got, "processingStatus") != reportCancelled || got["reportDocumentId"] != nil {
+		t.Fatalf("empty report %v", got)
+	}
+
+	// Reports are the caller's: another merchant sees neither.
+	wantError(t, e.do(req{method: "GET", path: "/v2/reports/" + id, keyID: otherKeyID}), 404, codeResourceNotFound)
+	other := wantStatus(t, e.do(req{method: "GET", path: "/v2/reports", keyID: otherKeyID}), 200)
+	if len(other["reports"].([]any)) != 0 {
+		t.Fatalf("other merchant sees %v", other)
+	}
+
+	// Paging with the PHP array form and a follow-up with only the token.
+	page := wantStatus(t, e.get("/v2/reports?processingStatuses.1=COMPLETED&processingStatuses.2=CANCELLED&pageSize=1"), 200)
+	if len(page["reports"].([]any)) != 1 || page["nextToken"] == nil {
+		t.Fatalf("page 1 %v", page)
+	}
+	page = wantStatus(t, e.get("/v2/reports?nextToken="+url.QueryEscape(str(page, "nextToken"))), 200)
+	if len(page["reports"].([]any)) != 1 || page["nextToken"] != nil {
+		t.Fatalf("page 2 %v", page)
+	}
+}
+
+func TestServer_ReportErrors(t *testing.T) {
+	e := newTestEnv(t)
+	past := signing.FormatDate(e.srv.Now().Add(-time.Hour))
+	body := func(typ string) string {
+		return `{"reportType":"` + typ + `","startTime":"` + past + `","endTime":"` + past + `"}`
+	}
+	post := func(b string) req {
+		return req{method: "POST", path: "/v2/reports", body: b, header: map[string]string{"x-amz-pay-idempotency-key": idem()}}
+	}
+	e.rejects(post(body(reportOrderReference)), 400, codeInvalidParameterValue) // sandbox has only the sandbox settlement report
+	e.rejects(post(`{"reportType":"`+reportSandboxSettlement+`"}`), 400, codeMissingParameterValue)
+	e.rejects(post(`{"reportType":"`+reportSandboxSettlement+`","startTime":"soon","endTime":"`+past+`"}`), 400, codeInvalidParameterValue)
+	e.rejects(post(`{"reportType":"`+reportSandboxSettlement+`","startTime":"`+past+`","endTime":"`+past+`","marketplaceIds":["x"]}`), 400, codeUnrecognizedField)
+	e.rejects(post(`{"reportType":`), 400, codeInvalidRequestFormat)
+	e.rejects(req{method: "GET", path: "/v2/reports/5000"}, 404, codeResourceNotFound)
+	e.rejects(req{method: "GET", path: "/v2/reports?pageSize=500"}, 400, codeInvalidParameterValue)
+	e.rejects(req{method: "GET", path: "/v2/reports?nextToken=garbage"}, 400, codeInvalidParameterValue)
+	e.rejects(req{method: "GET", path: "/v2/report-documents/amzn1.tortuga.4.x.1"}, 404, codeResourceNotFound)
+	e.rejects(req{method: "GET", path: "/v2/reports/5000?x=1"}, 400, codeUnrecognizedField)
+	e.rejects(req{method: "PUT", path: "/v2/reports"}, 405, codeUnsupportedOperation)
+
+	live := wantStatus(t, e.do(req{method: "POST", path: "/v2/reports", keyID: liveKeyID, body: body(reportOrderReference),
+		header: map[string]string{"x-amz-pay-idempotency-key": idem()}}), 200)
+	if str(live, "reportId") == "" {
+		t.Fatalf("live report %v", live)
+	}
+	e.rejects(req{method: "POST", path: "/v2/reports", keyID: liveKeyID, body: body(reportSandboxSettlement),
+		header: map[string]string{"x-amz-pay-idempotency-key": idem()}}, 400, codeInvalidParameterValue)
+}
+
+func TestServer_ReportSchedules(t *testing.T) {
+	e := newTestEnv(t)
+	next := signing.FormatDate(e.srv.Now().Add(time.Hour))
+	body := `{"reportType":"` + reportSandboxSettlement + `","scheduleFrequency":"PT1H","nextReportCreationTime":"` + next + `","deleteExistingSchedule":false}`
+	first := str(wantStatus(t, e.post("/v2/report-schedules", body), 200), "reportScheduleId")
+	e.rejects(req{method: "POST", path: "/v2/report-schedules", body: body, header: map[string]string{"x-amz-pay-idempotency-key": idem()}}, 400, codeInvalidRequest)
+
+	// Java sends deleteExistingSchedule as a string.
+	replaced := strings.Replace(body, `false`, `"true"`, 1)
+	second := str(wantStatus(t, e.post("/v2/report-schedules", replaced), 200), "reportScheduleId")
+	wantError(t, e.get("/v2/report-schedules/"+first), 404, codeResourceNotFound)
+	sc := wantStatus(t, e.get("/v2/report-schedules/"+second), 200)
+	if str(sc, "scheduleFrequency") != "PT1H" || str(sc, "nextReportCreationTime") != next {
+		t.Fatalf("schedule %v", sc)
+	}
+	list := wantStatus(t, e.get("/v2/report-schedules?reportTypes="+reportSandboxSettlement+","+reportRefund), 200)
+	if len(list["reportSchedules"].([]any)) != 1 {
+		t.Fatalf("list %v", list)
+	}
+	list = wantStatus(t, e.get("/v2/report-schedules?reportTypes="+reportRefund), 200)
+	if len(list["reportSchedules"].([]any)) != 0 {
+		t.Fatalf("filtered list %v", list)
+	}
+	e.rejects(req{method: "GET", path: "/v2/report-schedules?reportTypes=_X_"}, 400, codeInvalidParameterValue)
+
+	// Two hours later the schedule has created two reports and moved on.
+	e.advance(2*time.Hour + time.Minute)
+	reports := wantStatus(t, e.get("/v2/reports?reportTypes="+reportSandboxSettlement), 200)["reports"].([]any)
+	if len(reports) != 2 {
+		t.Fatalf("scheduled reports %v", reports)
+	}
+	for _, r := range reports {
+		if st := r.(map[string]any)["processingStatus"]; st != reportCancelled { // nothing was charged
+			t.Fatalf("scheduled report %v", r)
+		}
+	}
+	sc = wantStatus(t, e.get("/v2/report-schedules/"+second), 200)
+	if str(sc, "nextReportCreationTime") != signing.FormatDate(e.srv.Now().Add(-time.Minute).Add(time.Hour)) {
+		t.Fatalf("next run %v at %v", sc, e.srv.Now())
+	}
+
+	// .NET sends {} with the DELETE.
+	wantStatus(t, e.do(req{method: "DELETE", path: "/v2/report-schedules/" + second, body: `{}`}), 200)
+	e.rejects(req{method: "DELETE", path: "/v2/report-schedules/" + second}, 404, codeResourceNotFound)
+	e.rejects(req{method: "DELETE", path: "/v2/report-schedules/" + second, body: `{"reason":"x"}`}, 400, codeUnrecognizedField)
 }
