@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"net/http"
+	"time"
 )
 
 // The buyer's side of checkout, shared by the control API
@@ -173,4 +174,28 @@ func (s *Server) ctlBuyerToken(_ *http.Request, body []byte) response {
 	}
 	tok, id := s.NewBuyerToken(sv(in.Email), sv(in.Name))
 	return ok(http.StatusCreated, map[string]string{"buyerToken": tok, "buyerId": id})
+}
+
+// AdvanceClock moves business time forward by d (d < 0 is ignored) and runs
+// what fell due, as POST /_emulator/clock {"advance": …} does.
+func (s *Server) AdvanceClock(d time.Duration) {
+	if d < 0 {
+		return
+	}
+	now := s.clock.advance(d)
+	s.mu.Lock()
+	s.runDue(now)
+	s.mu.Unlock()
+	s.markDirty()
+}
+
+// Notifications returns copies of the queued notifications, oldest first.
+func (s *Server) Notifications() []Notification {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Notification, len(s.st.Notifications))
+	for i, n := range s.st.Notifications {
+		out[i] = *n
+	}
+	return out
 }
