@@ -29,9 +29,9 @@ var currencyExponents = map[string]int{
 	"JPY": 0, "NOK": 2, "NZD": 2, "SEK": 2, "USD": 2, "ZAR": 2,
 }
 
-// maxAmountDigits bounds the length of an amount string so parsing stays
-// cheap and never approaches int64 overflow by surprise.
-const maxAmountDigits = 18
+// maxAmountDigits bounds the digits of an amount in minor units (int64 has
+// 19), so parsing stays cheap; strconv catches the values beyond MaxInt64.
+const maxAmountDigits = 19
 
 // CurrencyExponent returns the number of decimal places of a currency (2 for
 // USD, EUR, GBP and the other documented currencies, 0 for JPY). Codes are

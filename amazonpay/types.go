@@ -48,7 +48,7 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 	}
 	if b[0] != '"' {
 		secs, err := strconv.ParseInt(string(b), 10, 64)
-		if err != nil {
+		if err != nil || secs < minUnix || secs > maxUnix {
 			return fmt.Errorf("amazonpay: timestamp %s is neither a string nor whole Unix seconds", truncate(string(b), 40))
 		}
 		*t = Timestamp{time.Unix(secs, 0).UTC()}
@@ -66,6 +66,13 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// The Unix seconds a Timestamp accepts: years 0001 to 9999, the range the
+// string form can express.
+const (
+	minUnix = -62135596800
+	maxUnix = 253402300799
+)
+
 func parseTimestamp(s string) (Timestamp, error) {
 	if s == "" {
 		return Timestamp{}, nil
@@ -73,7 +80,7 @@ func parseTimestamp(s string) (Timestamp, error) {
 	if tm, err := signing.ParseDate(s); err == nil {
 		return Timestamp{tm}, nil
 	}
-	if tm, err := time.Parse(time.RFC3339Nano, s); err == nil {
+	if tm, err := time.Parse(time.RFC3339Nano, s); err == nil && tm.UTC().Year() >= 1 && tm.UTC().Year() <= 9999 {
 		return Timestamp{tm.UTC()}, nil
 	}
 	return Timestamp{}, fmt.Errorf("amazonpay: timestamp %q is not in the form 20060102T150405Z", truncate(s, 40))
