@@ -152,7 +152,7 @@ async function runCall(c) {
 }
 
 module.exports = {
-  runCall,
+  sdk, runCall,
   SALT, readStdinJSON, writeJSON, withFrozenClock, watchCrypto, signingDetails,
   newClient, verifyPSS, parseAuthorization, flip,
 };
