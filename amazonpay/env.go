@@ -25,10 +25,11 @@ const (
 )
 
 // EnvConfig is the client configuration read from APAY_* variables. Its
-// String and LogValue methods never show the private key.
+// String, GoString and LogValue methods and its JSON form never show the
+// private key.
 type EnvConfig struct {
 	PublicKeyID    string
-	PrivateKey     string // PEM text; a secret
+	PrivateKey     string `json:"-"` // PEM text; a secret, never encoded or printed
 	PrivateKeyFile string
 	Region         string
 	Sandbox        bool // ignored for LIVE-/SANDBOX- key ids
