@@ -59,3 +59,22 @@ func TestIssueAuthorizationToken(t *testing.T) {
 		t.Fatal("expired tokens kept")
 	}
 }
+
+func TestServer_GetAuthorizationToken(t *testing.T) {
+	e := newTestEnv(t)
+	p := "/v2/authorizationTokens/" + testMWSToken + "?merchantId=A3OJ83WFYM72IY"
+	for _, keyID := range []string{liveKeyID, sandboxKeyID} {
+		got := wantStatus(t, e.do(req{method: "GET", path: p, keyID: keyID}), 200)
+		if tok := str(got, "authorizationToken"); strings.Count(tok, ".") != 2 || len(got) != 1 {
+			t.Fatalf("%s: %v", keyID, got)
+		}
+	}
+	first := str(wantStatus(t, e.do(req{method: "GET", path: p, keyID: liveKeyID}), 200), "authorizationToken")
+	if again := str(wantStatus(t, e.do(req{method: "GET", path: strings.Replace(p, "?", "/?", 1), keyID: liveKeyID}), 200), "authorizationToken"); again != first {
+		t.Fatal("a fresh token was not reused")
+	}
+	e.rejects(req{method: "GET", path: "/v2/authorizationTokens/" + testMWSToken}, 400, codeMissingParameterValue)
+	e.rejects(req{method: "GET", path: "/v2/authorizationTokens/bogus?merchantId=A3OJ83WFYM72IY"}, 400, codeInvalidParameterValue)
+	e.rejects(req{method: "GET", path: "/v2/authorizationTokens/" + testMWSToken + "?merchantId=me"}, 400, codeInvalidParameterValue)
+	e.rejects(req{method: "POST", path: "/v2/authorizationTokens/" + testMWSToken + "?merchantId=A3OJ83WFYM72IY"}, 405, codeUnsupportedOperation)
+}

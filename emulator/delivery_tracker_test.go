@@ -73,3 +73,30 @@ func TestTrackingCodesUsedOnce(t *testing.T) {
 		t.Fatalf("%+v", w)
 	}
 }
+
+func TestServer_DeliveryTrackers(t *testing.T) {
+	e := newTestEnv(t)
+	cpID, _ := e.capturedCharge("14.00", "USD")
+	body := `{"chargePermissionId":"` + cpID + `","deliveryDetails":[{"trackingNumber":"1Z999AA10123456789","carrierCode":"UPS"}]}`
+	got := wantStatus(t, e.post("/v2/deliveryTrackers", body), 200)
+	if str(got, "chargePermissionId") != cpID || got["amazonOrderReferenceId"] != nil || len(got["deliveryDetails"].([]any)) != 1 {
+		t.Fatalf("answer %v", got)
+	}
+	post := func(b string) req {
+		return req{method: "POST", path: "/v2/deliveryTrackers", body: b, header: map[string]string{"x-amz-pay-idempotency-key": idem()}}
+	}
+	e.rejects(post(body), 400, codeInvalidParameterValue) // tracking codes can only be used once
+	e.rejects(post(strings.Replace(body, cpID, "S01-0000000-0000000", 1)), 404, codeResourceNotFound)
+	e.rejects(post(`{"deliveryDetails":[{"trackingNumber":"1","carrierCode":"UPS"}]}`), 400, codeMissingParameterValue)
+	e.rejects(post(`{"chargePermissionId":"`+cpID+`","deliveryDetails":[]}`), 400, codeMissingParameterValue)
+	e.rejects(post(`{"chargePermissionId":"`+cpID+`","deliveryDetails":[{"trackingNumber":"2"}]}`), 400, codeMissingParameterValue)
+	e.rejects(post(`{"chargePermissionId":"`+cpID+`","deliveryDetails":{"trackingNumber":"2","carrierCode":"UPS"}}`), 400, codeInvalidParameterValue)
+	e.rejects(post(`{"chargePermissionId":"`+cpID+`","deliveryDetails":[{"trackingNumber":"2","carrierCode":"UPS","eta":"soon"}]}`), 400, codeUnrecognizedField)
+	// The Node README sample: a v1 order reference.
+	v1 := `{"amazonOrderReferenceId":"P00-0000000-0000000","deliveryDetails":[{"trackingNumber":"1Z999AA10123456789","carrierCode":"FEDEX"}]}`
+	if got := wantStatus(t, e.post("/v2/deliveryTrackers", v1), 200); str(got, "amazonOrderReferenceId") != "P00-0000000-0000000" || got["chargePermissionId"] != nil {
+		t.Fatalf("v1 answer %v", got)
+	}
+	// Live answers the same way.
+	wantStatus(t, e.do(req{method: "POST", path: "/v2/deliveryTrackers", keyID: liveKeyID, body: v1, header: map[string]string{"x-amz-pay-idempotency-key": idem()}}), 200)
+}

@@ -3,8 +3,11 @@ package emulator
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/apaykit/apaykit/amazonpay/signing"
 )
 
 var disputeNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -311,4 +314,121 @@ func TestOrderRefOf(t *testing.T) {
 	if id := newDisputeID("S01-1234567-7654321"); len(id) != len("S01-1234567-7654321-B0000000") {
 		t.Fatal(id)
 	}
+}
+
+func disputeBody(chargeID, providerID, amount, ccy string) string {
+	return `{"chargeId":"` + chargeID + `","providerMetadata":{"providerDisputeId":"` + providerID + `"},
+		"disputeAmount":{"amount":"` + amount + `","currencyCode":"` + ccy + `"},"filingReason":"ProductNotReceived",
+		"statusDetails":{"state":"ActionRequired","reasonCode":"MerchantResponseRequired"}}`
+}
+
+func chargebackNotes(t *testing.T, e *testEnv, id string) []string {
+	t.Helper()
+	var states []string
+	for _, n := range obj(t, e.control("GET", "/_emulator/notifications", ""))["notifications"].([]any) {
+		m := n.(map[string]any)
+		if m["objectType"] == "CHARGEBACK" && m["objectId"] == id {
+			states = append(states, m["state"].(string))
+		}
+	}
+	return states
+}
+
+func TestServer_DisputeLifecycle(t *testing.T) {
+	e := newTestEnv(t)
+	cpID, chID := e.capturedCharge("14.00", "USD")
+
+	d := wantStatus(t, e.post("/v2/disputes", disputeBody(chID, "psp-1", "14.00", "USD")), 200)
+	id := str(d, "disputeId")
+	if !strings.HasPrefix(id, cpID+"-B") || str(d, "statusDetails.state") != disputeActionRequired ||
+		str(d, "disputeType") != "Chargeback" || str(d, "releaseEnvironment") != "Sandbox" || d["closureTimestamp"] != nil {
+		t.Fatalf("created %v", d)
+	}
+	if str(d, "merchantResponseDeadline") != signing.FormatDate(e.srv.Now().Add(disputeChargebackWindow)) {
+		t.Fatalf("deadline %v", d["merchantResponseDeadline"])
+	}
+	if got := wantStatus(t, e.get("/v2/disputes/"+id), 200); str(got, "chargeId") != chID {
+		t.Fatalf("get %v", got)
+	}
+
+	// Evidence: announce a file, upload it, contest with it.
+	f := wantStatus(t, e.post("/v2/files", `{"type":"pdf","purpose":"disputeEvidence"}`), 200)
+	fileID, upload := str(f, "id"), str(f, "url")
+	contest := `{"merchantEvidences":[{"evidenceType":"Receipt","fileId":"` + fileID + `","evidenceText":null},{"evidenceType":"TrackingNumber","evidenceText":"1Z999"}]}`
+	e.rejects(req{method: "POST", path: "/v2/disputes/" + id + "/contest", body: contest}, 400, codeInvalidParameterValue) // not uploaded yet
+	wantError(t, e.fetch("PUT", upload, "image/png", []byte("%PDF-1.4")), 400, codeInvalidHeaderValue)
+	if res := e.fetch("PUT", upload, "application/pdf", []byte("%PDF-1.4")); res.Code != 200 {
+		t.Fatalf("upload %d %s", res.Code, res.Body)
+	}
+	if res := e.fetch("GET", upload, "", nil); res.Code != 200 || res.Body.String() != "%PDF-1.4" {
+		t.Fatalf("download %d %s", res.Code, res.Body)
+	}
+	d = wantStatus(t, e.post("/v2/disputes/"+id+"/contest", contest), 200)
+	if str(d, "statusDetails.state") != disputeUnderReview || len(d["merchantEvidences"].([]any)) != 2 {
+		t.Fatalf("contested %v", d)
+	}
+	e.rejects(req{method: "POST", path: "/v2/disputes/" + id + "/contest", body: contest}, 400, codeInvalidRequest)
+
+	// The PSP reports the outcome, as the Node README sample does.
+	upd := `{"statusDetails":{"resolution":"MerchantWon","state":"Resolved","reasonCode":"MerchantAcceptedDispute","reasonDescription":"Merchant accepted the dispute request"},"closureTimestamp":` +
+		itoa(int(e.srv.Now().UnixMilli())) + `}`
+	d = wantStatus(t, e.do(req{method: "PATCH", path: "/v2/disputes/" + id, body: upd}), 200)
+	if str(d, "statusDetails.resolution") != disputeMerchantWon || d["closureTimestamp"] == nil {
+		t.Fatalf("resolved %v", d)
+	}
+	d = wantStatus(t, e.do(req{method: "PATCH", path: "/v2/disputes/" + id, body: `{"statusDetails":{"state":"Closed"}}`}), 200)
+	if str(d, "statusDetails.state") != disputeClosed || str(d, "statusDetails.resolution") != disputeMerchantWon {
+		t.Fatalf("closed %v", d)
+	}
+	e.rejects(req{method: "PATCH", path: "/v2/disputes/" + id, body: `{"statusDetails":{"state":"Closed"}}`}, 400, codeInvalidRequest)
+	if got := chargebackNotes(t, e, id); strings.Join(got, ",") != "ActionRequired,UnderReview,Resolved,Closed" {
+		t.Fatalf("notifications %v", got)
+	}
+}
+
+func TestServer_DisputeDeadline(t *testing.T) {
+	e := newTestEnv(t)
+	_, chID := e.capturedCharge("100", "JPY")
+	// Java's sample: seconds since the epoch.
+	deadline := e.srv.Now().Add(7 * 24 * time.Hour)
+	body := strings.Replace(disputeBody(chID, "psp-j", "50", "JPY"), `"filingReason"`,
+		`"merchantResponseDeadline":`+itoa(int(deadline.Unix()))+`,"filingTimestamp":`+itoa(int(e.srv.Now().Unix()))+`,"filingReason"`, 1)
+	id := str(wantStatus(t, e.post("/v2/disputes", body), 200), "disputeId")
+	e.advance(7*24*time.Hour - time.Second)
+	if d := wantStatus(t, e.get("/v2/disputes/"+id), 200); str(d, "statusDetails.state") != disputeActionRequired {
+		t.Fatalf("before the deadline %v", d)
+	}
+	e.advance(time.Second)
+	d := wantStatus(t, e.get("/v2/disputes/"+id), 200)
+	if str(d, "statusDetails.state") != disputeResolved || str(d, "statusDetails.reasonCode") != disputeReasonMerchantResponseDeadlineExpired ||
+		str(d, "statusDetails.resolution") != disputeBuyerWon {
+		t.Fatalf("after the deadline %v", d)
+	}
+	e.rejects(req{method: "POST", path: "/v2/disputes/" + id + "/contest", body: `{"merchantEvidences":[{"evidenceType":"Other","evidenceText":"late"}]}`}, 400, codeInvalidRequest)
+}
+
+func TestServer_DisputeErrors(t *testing.T) {
+	e := newTestEnv(t)
+	_, chID := e.capturedCharge("14.00", "USD")
+	authID := e.checkout("Authorize", "5.00", "USD", "", "")
+	authCharge := str(wantStatus(t, e.complete(authID, "5.00", "USD"), 200), "chargeId")
+	post := func(b string) req {
+		return req{method: "POST", path: "/v2/disputes", body: b, header: map[string]string{"x-amz-pay-idempotency-key": idem()}}
+	}
+	e.rejects(post(disputeBody("S01-0000000-0000000-C0000000", "p", "1.00", "USD")), 404, codeResourceNotFound)
+	e.rejects(post(disputeBody(authCharge, "p", "1.00", "USD")), 422, codeInvalidChargeStatus)
+	e.rejects(post(disputeBody(chID, "p", "1.00", "EUR")), 400, codeCurrencyMismatch)
+	e.rejects(post(disputeBody(chID, "p", "14.01", "USD")), 400, codeTransactionAmountExceeded)
+	e.rejects(post(disputeBody(chID, "p", "1.001", "USD")), 400, codeInvalidParameterValue)
+	e.rejects(post(disputeBody(chID, "p", "1", "XXX")), 400, codeInvalidParameterValue)
+	e.rejects(post(strings.Replace(disputeBody(chID, "p", "1.00", "USD"), `"chargeId"`, `"disputeId":"x","chargeId"`, 1)), 400, codeUnrecognizedField)
+	e.rejects(post(`{"chargeId":1}`), 400, codeInvalidParameterValue)
+	e.rejects(post(`[]`), 400, codeInvalidRequestFormat)
+	wantStatus(t, e.post("/v2/disputes", disputeBody(chID, "dup", "1.00", "USD")), 200)
+	e.rejects(post(disputeBody(chID, "dup", "1.00", "USD")), 400, codeInvalidParameterValue)
+	e.rejects(req{method: "GET", path: "/v2/disputes/S01-0000000-0000000-B0000000"}, 404, codeResourceNotFound)
+	e.rejects(req{method: "PATCH", path: "/v2/disputes/S01-0000000-0000000-B0000000", body: `{}`}, 404, codeResourceNotFound)
+	// Another merchant cannot see or dispute the charge.
+	e.rejects(req{method: "POST", path: "/v2/disputes", keyID: otherKeyID, body: disputeBody(chID, "o", "1.00", "USD"),
+		header: map[string]string{"x-amz-pay-idempotency-key": idem()}}, 404, codeResourceNotFound)
 }

@@ -45,3 +45,30 @@ func TestFileWire(t *testing.T) {
 		t.Fatal("tokenEqual")
 	}
 }
+
+func TestServer_UploadFile(t *testing.T) {
+	e := newTestEnv(t)
+	f := wantStatus(t, e.post("/v2/files", `{"type":"jpg","purpose":"disputeEvidence"}`), 200)
+	if !strings.HasPrefix(str(f, "id"), "file_") || f["size"] != nil || str(f, "urlExpirationTimestamp") == "" {
+		t.Fatalf("file %v", f)
+	}
+	u := str(f, "url")
+	wantError(t, e.fetch("PUT", strings.Replace(u, "token=", "token=0", 1), "image/jpeg", []byte{1}), 403, codeInvalidAuthentication)
+	wantError(t, e.fetch("PUT", u, "image/jpeg", nil), 400, codeInvalidRequestFormat)
+	wantError(t, e.fetch("GET", u, "", nil), 404, codeResourceNotFound)
+	wantError(t, e.fetch("PUT", u, "image/jpeg", make([]byte, maxFileBytes+1)), 413, codeRequestEntityTooLarge)
+	if res := e.fetch("PUT", u, "image/jpeg; charset=binary", []byte{0xff, 0xd8}); res.Code != 200 {
+		t.Fatalf("upload %d %s", res.Code, res.Body)
+	}
+	e.advance(fileURLLifetime)
+	wantError(t, e.fetch("GET", u, "", nil), 403, codeInvalidAuthentication)
+	wantError(t, e.fetch("PUT", u, "image/jpeg", []byte{1}), 403, codeInvalidAuthentication)
+
+	post := func(b string) req {
+		return req{method: "POST", path: "/v2/files", body: b, header: map[string]string{"x-amz-pay-idempotency-key": idem()}}
+	}
+	e.rejects(post(`{"type":"gif","purpose":"disputeEvidence"}`), 400, codeInvalidParameterValue)
+	e.rejects(post(`{"purpose":"disputeEvidence"}`), 400, codeMissingParameterValue)
+	e.rejects(post(`{"type":"jpg","purpose":"disputeEvidence","name":"a.jpg"}`), 400, codeUnrecognizedField)
+	e.rejects(post(`{"type":["jpg"],"purpose":"disputeEvidence"}`), 400, codeInvalidParameterValue)
+}
