@@ -122,7 +122,7 @@ func (s *Server) acceptHost(value, requestHost string) bool {
 		return true
 	}
 	own := strings.ToLower(requestHost)
-	if v == own || v == hostOnly(own) {
+	if v == own || hostOnly(v) == hostOnly(own) {
 		return true
 	}
 	for _, h := range s.hosts {
