@@ -9,8 +9,10 @@ import (
 )
 
 // runFunc performs one prepared call through the SDK and returns the SDK's
-// response and error untouched; the runner turns them into a Result.
-type runFunc func(ctx context.Context, c *amazonpay.Client, in *call) (*amazonpay.Response, error)
+// result, response and error untouched; the runner turns them into a
+// Result. The typed result is only used when the response body was empty
+// or already consumed (Claim Merchant Account's 303).
+type runFunc func(ctx context.Context, c *amazonpay.Client, in *call) (any, *amazonpay.Response, error)
 
 // entry is one action: the SDK call and the fields checked before it.
 // Path parameters (checkoutSessionId, chargeId, …) are always required and
@@ -34,6 +36,11 @@ func inStore(c *amazonpay.Client) *amazonpay.InStoreService { return c.InStore }
 func reports(c *amazonpay.Client) *amazonpay.ReportService  { return c.Reports }
 func trackers(c *amazonpay.Client) *amazonpay.DeliveryTrackerService {
 	return c.DeliveryTrackers
+}
+func disputes(c *amazonpay.Client) *amazonpay.DisputeService { return c.Disputes }
+func files(c *amazonpay.Client) *amazonpay.FileService       { return c.Files }
+func accounts(c *amazonpay.Client) *amazonpay.MerchantAccountService {
+	return c.MerchantAccounts
 }
 
 // table maps every action (the API operation name) to its SDK call. A test
@@ -83,6 +90,22 @@ var table = map[string]entry{
 	"CreateReportSchedule":  {required: []field{{"reportType", kindString}, {"scheduleFrequency", kindString}}, run: withBody(reports, (*amazonpay.ReportService).CreateSchedule)},
 	"CancelReportSchedule":  {run: byID(reports, (*amazonpay.ReportService).CancelSchedule)},
 	"GetDisbursements":      {required: []field{{"startTime", kindString}, {"endTime", kindString}}, run: getDisbursements},
+
+	// Merchant onboarding (Register/Update/Delete Amazon Pay Account) and
+	// account management (Create/Update/Claim Merchant Account).
+	"RegisterAmazonPayAccount": {required: []field{{"uniqueReferenceId", kindString}}, run: withBody(accounts, (*amazonpay.MerchantAccountService).RegisterAmazonPayAccount)},
+	"UpdateAmazonPayAccount":   {run: byIDWithBody(accounts, (*amazonpay.MerchantAccountService).UpdateAmazonPayAccount)},
+	"DeleteAmazonPayAccount":   {run: byID(accounts, (*amazonpay.MerchantAccountService).DeleteAmazonPayAccount)},
+	"CreateMerchantAccount":    {required: []field{{"uniqueReferenceId", kindString}}, run: withBody(accounts, (*amazonpay.MerchantAccountService).Create)},
+	"UpdateMerchantAccount":    {run: byIDWithBody(accounts, (*amazonpay.MerchantAccountService).Update)},
+	"ClaimMerchantAccount":     {required: []field{{"uniqueReferenceId", kindString}}, run: byIDWithBody(accounts, (*amazonpay.MerchantAccountService).Claim)},
+
+	// Disputes and their evidence files.
+	"CreateDispute":  {required: []field{{"chargeId", kindID}, {"disputeAmount", kindPrice}, {"filingReason", kindString}}, run: withBody(disputes, (*amazonpay.DisputeService).Create)},
+	"GetDispute":     {run: byID(disputes, (*amazonpay.DisputeService).Get)},
+	"UpdateDispute":  {run: byIDWithBody(disputes, (*amazonpay.DisputeService).Update)},
+	"ContestDispute": {required: []field{{"merchantEvidences", kindArray}}, run: byIDWithBody(disputes, (*amazonpay.DisputeService).Contest)},
+	"UploadFile":     {required: []field{{"type", kindString}, {"purpose", kindString}}, run: withBody(files, (*amazonpay.FileService).Upload)},
 }
 
 // lowerNames maps the lower-cased action name to its API spelling, for the
@@ -114,54 +137,50 @@ func Actions() []string {
 
 // withBody adapts a service method that takes only a request body.
 func withBody[S, T, R any](svc func(*amazonpay.Client) *S, m func(*S, context.Context, *T, ...amazonpay.RequestOption) (R, *amazonpay.Response, error)) runFunc {
-	return func(ctx context.Context, c *amazonpay.Client, in *call) (*amazonpay.Response, error) {
+	return func(ctx context.Context, c *amazonpay.Client, in *call) (any, *amazonpay.Response, error) {
 		req := new(T)
 		if err := in.decode(req); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		_, resp, err := m(svc(c), ctx, req, in.opts...)
-		return resp, err
+		return m(svc(c), ctx, req, in.opts...)
 	}
 }
 
 // byID adapts a service method that takes only the path id.
 func byID[S, R any](svc func(*amazonpay.Client) *S, m func(*S, context.Context, string, ...amazonpay.RequestOption) (R, *amazonpay.Response, error)) runFunc {
-	return func(ctx context.Context, c *amazonpay.Client, in *call) (*amazonpay.Response, error) {
+	return func(ctx context.Context, c *amazonpay.Client, in *call) (any, *amazonpay.Response, error) {
 		if err := in.noBody(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		_, resp, err := m(svc(c), ctx, in.id(), in.opts...)
-		return resp, err
+		return m(svc(c), ctx, in.id(), in.opts...)
 	}
 }
 
 // byIDWithBody adapts a service method that takes the path id and a body.
 func byIDWithBody[S, T, R any](svc func(*amazonpay.Client) *S, m func(*S, context.Context, string, *T, ...amazonpay.RequestOption) (R, *amazonpay.Response, error)) runFunc {
-	return func(ctx context.Context, c *amazonpay.Client, in *call) (*amazonpay.Response, error) {
+	return func(ctx context.Context, c *amazonpay.Client, in *call) (any, *amazonpay.Response, error) {
 		req := new(T)
 		if err := in.decode(req); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		_, resp, err := m(svc(c), ctx, in.id(), req, in.opts...)
-		return resp, err
+		return m(svc(c), ctx, in.id(), req, in.opts...)
 	}
 }
 
 // getAuthorizationToken: the mwsAuthToken is the path id and merchantId the
 // query parameter (APAY_MERCHANT_ID when the document has none).
-func getAuthorizationToken(ctx context.Context, c *amazonpay.Client, in *call) (*amazonpay.Response, error) {
+func getAuthorizationToken(ctx context.Context, c *amazonpay.Client, in *call) (any, *amazonpay.Response, error) {
 	var q struct {
 		MerchantID string `json:"merchantId"`
 	}
 	if err := in.decode(&q); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	_, resp, err := c.AuthorizationTokens.Get(ctx, in.id(), q.MerchantID, in.opts...)
-	return resp, err
+	return c.AuthorizationTokens.Get(ctx, in.id(), q.MerchantID, in.opts...)
 }
 
 // getReports maps the document's filter fields to Get Reports' query.
-func getReports(ctx context.Context, c *amazonpay.Client, in *call) (*amazonpay.Response, error) {
+func getReports(ctx context.Context, c *amazonpay.Client, in *call) (any, *amazonpay.Response, error) {
 	var q struct {
 		ReportTypes        stringList          `json:"reportTypes"`
 		ProcessingStatuses stringList          `json:"processingStatuses"`
@@ -171,7 +190,7 @@ func getReports(ctx context.Context, c *amazonpay.Client, in *call) (*amazonpay.
 		NextToken          string              `json:"nextToken"`
 	}
 	if err := in.decode(&q); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	opts := &amazonpay.GetReportsOptions{
 		ReportTypes:        convertList[amazonpay.ReportType](q.ReportTypes),
@@ -181,25 +200,23 @@ func getReports(ctx context.Context, c *amazonpay.Client, in *call) (*amazonpay.
 		PageSize:           int(q.PageSize),
 		NextToken:          q.NextToken,
 	}
-	_, resp, err := c.Reports.List(ctx, opts, in.opts...)
-	return resp, err
+	return c.Reports.List(ctx, opts, in.opts...)
 }
 
 // getReportSchedules maps reportTypes to Get Report Schedules' query.
-func getReportSchedules(ctx context.Context, c *amazonpay.Client, in *call) (*amazonpay.Response, error) {
+func getReportSchedules(ctx context.Context, c *amazonpay.Client, in *call) (any, *amazonpay.Response, error) {
 	var q struct {
 		ReportTypes stringList `json:"reportTypes"`
 	}
 	if err := in.decode(&q); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	opts := &amazonpay.GetReportSchedulesOptions{ReportTypes: convertList[amazonpay.ReportType](q.ReportTypes)}
-	_, resp, err := c.Reports.ListSchedules(ctx, opts, in.opts...)
-	return resp, err
+	return c.Reports.ListSchedules(ctx, opts, in.opts...)
 }
 
 // getDisbursements maps the time window and paging to Get Disbursements.
-func getDisbursements(ctx context.Context, c *amazonpay.Client, in *call) (*amazonpay.Response, error) {
+func getDisbursements(ctx context.Context, c *amazonpay.Client, in *call) (any, *amazonpay.Response, error) {
 	var q struct {
 		StartTime amazonpay.Timestamp `json:"startTime"`
 		EndTime   amazonpay.Timestamp `json:"endTime"`
@@ -207,7 +224,7 @@ func getDisbursements(ctx context.Context, c *amazonpay.Client, in *call) (*amaz
 		NextToken string              `json:"nextToken"`
 	}
 	if err := in.decode(&q); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	opts := &amazonpay.GetDisbursementsOptions{
 		StartTime: q.StartTime.Time,
@@ -215,8 +232,7 @@ func getDisbursements(ctx context.Context, c *amazonpay.Client, in *call) (*amaz
 		PageSize:  int(q.PageSize),
 		NextToken: q.NextToken,
 	}
-	_, resp, err := c.Disbursements.List(ctx, opts, in.opts...)
-	return resp, err
+	return c.Disbursements.List(ctx, opts, in.opts...)
 }
 
 func convertList[T ~string](xs []string) []T {

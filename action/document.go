@@ -19,6 +19,7 @@ const (
 	fieldAction         = "action"
 	fieldIdempotencyKey = "idempotencyKey"
 	fieldSimulationCode = "simulationCode"
+	fieldAuthToken      = "authToken"
 )
 
 // legacyNames maps the pre-v2 singular names used by the v2handlerjs
@@ -41,6 +42,10 @@ type Document struct {
 	IdempotencyKey string
 	// SimulationCode becomes x-amz-pay-simulation-code (sandbox only).
 	SimulationCode string
+	// authToken becomes x-amz-pay-authtoken, for a solution provider acting
+	// for a merchant. Unexported so that printing a Document cannot leak
+	// it.
+	authToken string
 
 	fields map[string]json.RawMessage
 	// written maps an API field name back to the name the document used,
@@ -73,6 +78,9 @@ func Decode(data []byte) (*Document, error) {
 		}
 	}
 	if doc.SimulationCode, err = doc.takeString(fieldSimulationCode); err != nil {
+		return nil, err
+	}
+	if doc.authToken, err = doc.takeString(fieldAuthToken); err != nil {
 		return nil, err
 	}
 	if err := doc.renameLegacy(); err != nil {
@@ -257,7 +265,8 @@ func (d *Document) display(path string) string {
 }
 
 // Fields lists the operation fields left in the document (API names,
-// sorted), after action, idempotencyKey and simulationCode were taken out.
+// sorted), after action, idempotencyKey, simulationCode and authToken were
+// taken out.
 func (d *Document) Fields() []string {
 	names := make([]string, 0, len(d.fields))
 	for k := range d.fields {

@@ -96,8 +96,8 @@ func (r *Runner) run(ctx context.Context, document []byte) *Result {
 	if err != nil {
 		return errorResult(doc.Action, err)
 	}
-	resp, err := table[doc.Action].run(ctx, r.client, c)
-	return resultOf(ctx, doc.Action, resp, err)
+	v, resp, err := table[doc.Action].run(ctx, r.client, c)
+	return resultOf(ctx, doc.Action, v, resp, err)
 }
 
 // prepare applies the defaults, takes the path ids out of the document and
@@ -129,6 +129,9 @@ func (r *Runner) prepare(doc *Document) (*call, error) {
 	}
 	if doc.SimulationCode != "" {
 		c.opts = append(c.opts, amazonpay.WithSimulationCode(doc.SimulationCode))
+	}
+	if doc.authToken != "" {
+		c.opts = append(c.opts, amazonpay.WithHeader("x-amz-pay-authtoken", doc.authToken))
 	}
 	return c, nil
 }
@@ -162,11 +165,11 @@ func operation(name string) (amazonpay.Operation, bool) {
 
 // resultOf turns the SDK's answer into a Result: the raw body and status on
 // success, the error shape otherwise.
-func resultOf(ctx context.Context, action string, resp *amazonpay.Response, err error) *Result {
+func resultOf(ctx context.Context, action string, v any, resp *amazonpay.Response, err error) *Result {
 	if err == nil || (resp != nil && resp.StatusCode < 400 && !isAPIError(err)) {
 		// Success; a body the SDK could not decode into its types is
 		// still Amazon Pay's answer and goes back as it came.
-		return successResult(action, resp)
+		return successResult(action, v, resp)
 	}
 	return errorResult(action, sdkError(ctx, err))
 }
@@ -176,9 +179,10 @@ func isAPIError(err error) bool {
 	return errors.As(err, &apiErr)
 }
 
-// successResult copies Amazon Pay's body; an empty body becomes {} so the
-// caller always gets a JSON object.
-func successResult(action string, resp *amazonpay.Response) *Result {
+// successResult copies Amazon Pay's body. When there is none (an empty
+// 200, Claim Merchant Account's 303) the SDK's typed result stands in, so
+// the caller always gets a JSON object (with "location" for a redirect).
+func successResult(action string, v any, resp *amazonpay.Response) *Result {
 	res := &Result{Action: action, Status: http.StatusOK, Body: json.RawMessage("{}")}
 	if resp == nil {
 		return res
@@ -188,6 +192,12 @@ func successResult(action string, resp *amazonpay.Response) *Result {
 	if resp.Body != nil {
 		b, err := io.ReadAll(resp.Body)
 		if err == nil && len(bytes.TrimSpace(b)) > 0 && json.Valid(b) {
+			res.Body = b
+			return res
+		}
+	}
+	if v != nil {
+		if b, err := json.Marshal(v); err == nil && len(b) > 0 && b[0] == '{' {
 			res.Body = b
 		}
 	}
