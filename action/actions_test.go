@@ -89,7 +89,6 @@ func TestEveryActionReachesItsOperation(t *testing.T) {
 	}
 }
 
-
 func TestRun_AuthTokenHeader(t *testing.T) {
 	fake := &fakeAmazon{status: 200, body: `{}`}
 	res := newFakeRunner(t, fake).Run(t.Context(), []byte(`{"action":"UpdateMerchantAccount","merchantAccountId":"m1","authToken":"delegated-token","businessInfo":{}}`))
