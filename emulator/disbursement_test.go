@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"testing"
 	"time"
+
+	"github.com/apaykit/apaykit/amazonpay/signing"
 )
 
 func TestSettle(t *testing.T) {
@@ -107,5 +109,35 @@ func TestSettlementEvents(t *testing.T) {
 	})
 	if len(ev) != 2 || ev[0].Amount != 100 || ev[1].Amount != -40 {
 		t.Fatalf("%+v", ev)
+	}
+}
+
+func TestServer_Disbursements(t *testing.T) {
+	e := newTestEnv(t)
+	_, chID := e.capturedCharge("14.00", "USD")
+	wantStatus(t, e.post("/v2/refunds", `{"chargeId":"`+chID+`","refundAmount":{"amount":"4.00","currencyCode":"USD"}}`), 201)
+	e.advance(time.Minute) // the refund completes
+	day := e.srv.Now().Truncate(24 * time.Hour)
+	q := "/v2/disbursements?startTime=" + signing.FormatDate(day) + "&endTime=" + signing.FormatDate(day.Add(72*time.Hour)) + "&pageSize=10&nextToken="
+
+	res := e.get(q)
+	if res.Code != 200 || res.Body.String() != `{"disbursements":[],"nextToken":null}` {
+		t.Fatalf("before settlement: %d %s", res.Code, res.Body)
+	}
+	e.advance(48 * time.Hour)
+	got := wantStatus(t, e.get(q), 200)
+	list := got["disbursements"].([]any)
+	if len(list) != 1 {
+		t.Fatalf("after settlement %v", got)
+	}
+	d := list[0].(map[string]any)
+	if d["amount"] != "10.00" || d["currencyCode"] != "USD" || d["transactionTime"] != day.Add(24*time.Hour).Format("2006-01-02T15:04:05.000Z") || d["sellerId"] == "" {
+		t.Fatalf("disbursement %v", d)
+	}
+	e.rejects(req{method: "GET", path: "/v2/disbursements?endTime=20260101T000000Z"}, 400, codeMissingParameterValue)
+	e.rejects(req{method: "GET", path: "/v2/disbursements?startTime=20260102T000000Z&endTime=20260101T000000Z"}, 400, codeInvalidParameterCombination)
+	e.rejects(req{method: "GET", path: "/v2/disbursements?startTime=x&endTime=20260101T000000Z"}, 400, codeInvalidParameterValue)
+	if other := wantStatus(t, e.do(req{method: "GET", path: q, keyID: otherKeyID}), 200); len(other["disbursements"].([]any)) != 0 {
+		t.Fatalf("other merchant sees %v", other)
 	}
 }

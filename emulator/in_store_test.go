@@ -96,3 +96,51 @@ func TestReferenceIDsUsedOnce(t *testing.T) {
 		t.Fatal("merchants share references")
 	}
 }
+
+func TestServer_InStore(t *testing.T) {
+	e := newTestEnv(t)
+	scan := `{"scanData":"UKhrbk01ZFdG","scanReferenceId":"scan-1","merchantCOE":"JP","ledgerCurrency":"JPY","storeLocation":{"countryCode":"JP"}}`
+	cp := str(wantStatus(t, e.post("/v2/in-store/merchantScan", scan), 200), "chargePermissionId")
+	if !orderReferenceRe.MatchString(cp) || cp[0] != 'S' {
+		t.Fatalf("charge permission id %q", cp)
+	}
+	post := func(p, b string) req {
+		return req{method: "POST", path: p, body: b, header: map[string]string{"x-amz-pay-idempotency-key": idem()}}
+	}
+	e.rejects(post("/v2/in-store/merchantScan", scan), 400, codeInvalidParameterValue) // reference reused
+
+	charge := `{"chargePermissionId":"` + cp + `","chargeReferenceId":"charge-1","chargeTotal":{"amount":10000,"currencyCode":"JPY"},"softDescriptor":"Store"}`
+	e.rejects(post("/v2/in-store/charge", strings.Replace(charge, "10000", `"100.50"`, 1)), 400, codeInvalidParameterValue)
+	e.rejects(post("/v2/in-store/charge", strings.Replace(charge, "JPY", "USD", 1)), 400, codeCurrencyMismatch)
+	e.rejects(post("/v2/in-store/charge", strings.Replace(charge, "10000", "10000001", 1)), 400, codeTransactionAmountExceeded)
+	e.rejects(post("/v2/in-store/charge", strings.Replace(charge, "10000", "0", 1)), 400, codeInvalidParameterValue)
+	e.rejects(post("/v2/in-store/charge", strings.Replace(charge, cp, "S01-0000000-0000000", 1)), 404, codeResourceNotFound)
+	e.rejects(post("/v2/in-store/charge", strings.Replace(charge, `"Store"`, `"A very long store descriptor"`, 1)), 400, codeInvalidParameterValue)
+	key := idem()
+	first := e.do(req{method: "POST", path: "/v2/in-store/charge", body: charge, header: map[string]string{"x-amz-pay-idempotency-key": key}})
+	ch := wantStatus(t, first, 200)
+	chID := str(ch, "chargeId")
+	if !strings.HasPrefix(chID, cp+"-C") || str(ch, "chargeStatus.state") != inStoreChargeCaptured {
+		t.Fatalf("charge %v", ch)
+	}
+	replay := e.do(req{method: "POST", path: "/v2/in-store/charge", body: charge, header: map[string]string{"x-amz-pay-idempotency-key": key}})
+	if replay.Code != 200 || replay.Body.String() != first.Body.String() {
+		t.Fatalf("replay %d %s", replay.Code, replay.Body)
+	}
+	e.rejects(post("/v2/in-store/charge", strings.Replace(charge, "charge-1", "charge-2", 1)), 422, codeInvalidChargePermissionStatus)
+
+	refund := `{"chargeId":"` + chID + `","refundReferenceId":"refund-1","refundTotal":{"amount":"4000","currencyCode":"JPY"}}`
+	rf := wantStatus(t, e.post("/v2/in-store/refund", refund), 200)
+	if !strings.HasPrefix(str(rf, "refundId"), cp+"-R") || str(rf, "refundStatus.state") != inStoreRefundInitiated {
+		t.Fatalf("refund %v", rf)
+	}
+	e.rejects(post("/v2/in-store/refund", refund), 400, codeInvalidParameterValue) // reference reused
+	e.rejects(post("/v2/in-store/refund", strings.Replace(strings.Replace(refund, "refund-1", "refund-2", 1), "4000", "7501", 1)), 400, codeTransactionAmountExceeded)
+	wantStatus(t, e.post("/v2/in-store/refund", strings.Replace(strings.Replace(refund, "refund-1", "refund-3", 1), "4000", "7500", 1)), 200)
+	e.rejects(post("/v2/in-store/refund", strings.Replace(refund, chID, cp+"-C0000000", 1)), 404, codeResourceNotFound)
+	e.rejects(post("/v2/in-store/refund", `{"chargeId":"`+chID+`","refundReferenceId":"r9"}`), 400, codeMissingParameterValue)
+	e.rejects(post("/v2/in-store/merchantScan", `{"scanData":"x","scanReferenceId":"s2","merchantCOE":"JP","ledgerCurrency":"JPY","storeLocation":{"city":"Tokyo"}}`), 400, codeUnrecognizedField)
+	// Another merchant cannot charge the scan.
+	e.rejects(req{method: "POST", path: "/v2/in-store/charge", keyID: otherKeyID, body: strings.Replace(charge, "charge-1", "charge-x", 1),
+		header: map[string]string{"x-amz-pay-idempotency-key": idem()}}, 404, codeResourceNotFound)
+}

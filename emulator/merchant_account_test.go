@@ -156,3 +156,54 @@ func TestMergeDetails(t *testing.T) {
 		t.Fatalf("account id %q is not merchant-id shaped", id)
 	}
 }
+
+func TestServer_MerchantAccounts(t *testing.T) {
+	e := newTestEnv(t)
+	post := func(p, b string) req {
+		return req{method: "POST", path: p, body: b, header: map[string]string{"x-amz-pay-idempotency-key": idem()}}
+	}
+	reg := wantStatus(t, e.post("/v2/merchantAccounts", registerBody), 200)
+	regID := str(reg, "merchantAccountId")
+	if !merchantIDRe.MatchString(regID) || str(reg, "uniqueReferenceId") != "ABCDEF12345" {
+		t.Fatalf("register %v", reg)
+	}
+	cr := wantStatus(t, e.post("/v2/merchantAccounts", createBody), 201)
+	crID := str(cr, "merchantAccountId")
+	e.rejects(post("/v2/merchantAccounts", registerBody), 400, codeInvalidParameterValue) // uniqueReferenceId taken
+	e.rejects(post("/v2/merchantAccounts", `{"uniqueReferenceId":"x","ledgerCurrency":"JPY","businessInfo":{"businessType":"CORPORATE"},"stores":[]}`), 400, codeMissingParameterValue)
+	e.rejects(post("/v2/merchantAccounts", `{"uniqueReferenceId":"x","ledgerCurrency":"JPY","favouriteColour":"red"}`), 400, codeUnrecognizedField)
+
+	// PATCH: an onboarding account takes the onboarding fields only.
+	wantStatus(t, e.do(req{method: "PATCH", path: "/v2/merchantAccounts/" + regID, body: `{"businessInfo":{"businessLegalName":"Renamed"}}`}), 200)
+	e.rejects(req{method: "PATCH", path: "/v2/merchantAccounts/" + regID, body: `{"businessInfo":{"email":"a@b.co"}}`}, 400, codeUnrecognizedField)
+	e.rejects(req{method: "PATCH", path: "/v2/merchantAccounts/" + regID, body: `{}`}, 400, codeMissingParameterValue)
+	// A managed account takes both kinds of body.
+	wantStatus(t, e.do(req{method: "PATCH", path: "/v2/merchantAccounts/" + crID, body: `{"businessInfo":{"email":"abhi_updated@abc.com","businessDisplayName":"Abhi's Golden Cafe"}}`,
+		header: map[string]string{"x-amz-pay-authtoken": "AUTH_TOKEN"}}), 200)
+	wantStatus(t, e.do(req{method: "PATCH", path: "/v2/merchantAccounts/" + crID, body: `{"businessInfo":{"businessLegalName":"New"}}`}), 200)
+	e.rejects(req{method: "PATCH", path: "/v2/merchantAccounts/" + crID, body: `{"businessInfo":{"email":"nope"}}`}, 400, codeInvalidParameterValue)
+	e.rejects(req{method: "PATCH", path: "/v2/merchantAccounts/AUNKNOWN00000", body: `{"businessInfo":{"businessLegalName":"x"}}`}, 404, codeResourceNotFound)
+
+	// Claim answers 303 with a Location that a redirect-following client can reach.
+	e.rejects(post("/v2/merchantAccounts/"+crID+"/claim", `{"uniqueReferenceId":"wrong"}`), 400, codeInvalidParameterValue)
+	e.rejects(post("/v2/merchantAccounts/"+crID+"/claim", `{}`), 400, codeMissingParameterValue)
+	claim := e.post("/v2/merchantAccounts/"+crID+"/claim", `{"uniqueReferenceId":"Unique_Reference_Id"}`)
+	loc := claim.Header().Get("Location")
+	if claim.Code != 303 || loc == "" || str(obj(t, claim), "redirectUrl") != loc {
+		t.Fatalf("claim %d %v %s", claim.Code, claim.Header(), claim.Body)
+	}
+	page := wantStatus(t, e.fetch("GET", loc, "", nil), 200)
+	if str(page, "merchantAccountId") != crID || str(page, "claimStatus") != "ClaimInitiated" {
+		t.Fatalf("claim page %v", page)
+	}
+	wantError(t, e.fetch("GET", claimURL("http://emulator.test", regID), "", nil), 404, codeResourceNotFound)
+
+	// Delete (.NET sends {}); the account is gone for every operation.
+	wantStatus(t, e.do(req{method: "DELETE", path: "/v2/merchantAccounts/" + regID, body: `{}`}), 200)
+	e.rejects(req{method: "DELETE", path: "/v2/merchantAccounts/" + regID}, 404, codeResourceNotFound)
+	e.rejects(req{method: "PATCH", path: "/v2/merchantAccounts/" + regID, body: `{"businessInfo":{"businessLegalName":"x"}}`}, 404, codeResourceNotFound)
+	// Its reference can be registered again.
+	wantStatus(t, e.post("/v2/merchantAccounts", registerBody), 200)
+	// Other solution providers do not see the accounts.
+	e.rejects(req{method: "DELETE", path: "/v2/merchantAccounts/" + crID, keyID: otherKeyID}, 404, codeResourceNotFound)
+}
