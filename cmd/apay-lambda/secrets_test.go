@@ -104,7 +104,9 @@ func awsEnv(endpoint string) map[string]string {
 	}
 }
 
-func getenvFrom(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+func getenvFrom(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
 
 func TestSecretStore(t *testing.T) {
 	f, url := newFakeAWS(t)
