@@ -1,0 +1,265 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/apaykit/apaykit/shop"
+)
+
+const orderColumns = `id, number, total, currency, status, authorized, captured, refunded,
+	buyer_email, buyer_name, shipping, cart_id, subscription_id, created_at, updated_at, version`
+
+// numberAlphabet has no 0/O, 1/I/L, so a number read over the phone is
+// unambiguous.
+const numberAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+// newOrderNumber returns "XXXX-XXXX" from 31 symbols: about 40 bits, random,
+// so order numbers reveal nothing and cannot be enumerated.
+func newOrderNumber() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	var sb strings.Builder
+	for i, x := range b {
+		if i == 4 {
+			sb.WriteByte('-')
+		}
+		sb.WriteByte(numberAlphabet[int(x)%len(numberAlphabet)])
+	}
+	return sb.String()
+}
+
+// CreateOrder implements [shop.OrderStore].
+func (c *conn) CreateOrder(ctx context.Context, o *shop.Order) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	shipping, err := shippingJSON(o.Shipping)
+	if err != nil {
+		return err
+	}
+	now := c.now()
+	err = c.atomic(ctx, func(c *conn) error {
+		// A random number can collide; ON CONFLICT DO NOTHING lets us try
+		// another without aborting the transaction.
+		for range 5 {
+			number := newOrderNumber()
+			err := c.q.QueryRowContext(ctx, `
+				INSERT INTO orders (number, total, currency, status, buyer_email, buyer_name, shipping, cart_id, subscription_id, created_at, updated_at, version)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, 1)
+				ON CONFLICT DO NOTHING RETURNING id`,
+				number, o.Total, o.Currency, string(shop.StatusPendingPayment), o.BuyerEmail, o.BuyerName, shipping, o.CartID,
+				nullID(o.SubscriptionID), us(now)).Scan(&o.ID)
+			if err == sql.ErrNoRows {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			o.Number = number
+			break
+		}
+		if o.Number == "" {
+			return shop.Errorf(shop.ECONFLICT, "Could not allocate an order number; try again.")
+		}
+		for i, it := range o.Items {
+			if _, err := c.q.ExecContext(ctx, `
+				INSERT INTO order_items (order_id, line, product_id, sku, name, unit_price, quantity)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+				o.ID, i+1, it.ProductID, it.SKU, it.Name, it.UnitPrice, it.Quantity); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		o.ID, o.Number = 0, ""
+		return wrap("create order", err)
+	}
+	o.Status, o.Authorized, o.Captured, o.Refunded = shop.StatusPendingPayment, 0, 0, 0
+	o.CreatedAt, o.UpdatedAt, o.Version = now, now, 1
+	return nil
+}
+
+// Order implements [shop.OrderStore].
+func (c *conn) Order(ctx context.Context, id int64) (*shop.Order, error) {
+	return c.orderWhere(ctx, "id = $1", "", id)
+}
+
+// OrderByNumber implements [shop.OrderStore].
+func (c *conn) OrderByNumber(ctx context.Context, number string) (*shop.Order, error) {
+	return c.orderWhere(ctx, "number = $1", "", number)
+}
+
+// LockOrder implements [shop.Tx].
+func (t *Tx) LockOrder(ctx context.Context, id int64) (*shop.Order, error) {
+	return t.orderWhere(ctx, "id = $1", t.db.dialect.forUpdate(), id)
+}
+
+func (c *conn) orderWhere(ctx context.Context, where, lock string, arg any) (*shop.Order, error) {
+	o, err := scanOrder(c.q.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE `+where+lock, arg))
+	if err != nil {
+		return nil, wrap("order", notFound(err, "Order %v not found.", arg))
+	}
+	if err := c.loadItems(ctx, []*shop.Order{o}); err != nil {
+		return nil, wrap("order items", err)
+	}
+	return o, nil
+}
+
+// Orders implements [shop.OrderStore].
+func (c *conn) Orders(ctx context.Context, f shop.OrderFilter) ([]*shop.Order, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "?", "$"+itoa(len(args))))
+	}
+	if f.BeforeID > 0 {
+		add("id < ?", f.BeforeID)
+	}
+	if f.BuyerEmail != "" {
+		add("buyer_email = ?", f.BuyerEmail)
+	}
+	if len(f.Status) > 0 {
+		var ph []string
+		for _, s := range f.Status {
+			args = append(args, string(s))
+			ph = append(ph, "$"+itoa(len(args)))
+		}
+		where = append(where, "status IN ("+strings.Join(ph, ", ")+")")
+	}
+	query := `SELECT ` + orderColumns + ` FROM orders`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	args = append(args, limit(f.Limit))
+	query += ` ORDER BY id DESC LIMIT $` + itoa(len(args))
+	rows, err := c.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, wrap("orders", err)
+	}
+	var out []*shop.Order
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			rows.Close()
+			return nil, wrap("orders", err)
+		}
+		out = append(out, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, wrap("orders", err)
+	}
+	return out, wrap("order items", c.loadItems(ctx, out))
+}
+
+// UpdateOrder implements [shop.OrderStore].
+func (c *conn) UpdateOrder(ctx context.Context, o *shop.Order) error {
+	if !o.Status.Valid() {
+		return shop.Errorf(shop.EINVALID, "Unknown order status %q.", o.Status)
+	}
+	if o.Authorized < 0 || o.Captured < 0 || o.Refunded < 0 {
+		return shop.Errorf(shop.EINVALID, "Order amounts must not be negative.")
+	}
+	shipping, err := shippingJSON(o.Shipping)
+	if err != nil {
+		return err
+	}
+	now := c.now()
+	res, err := c.q.ExecContext(ctx, `
+		UPDATE orders SET status = $1, authorized = $2, captured = $3, refunded = $4,
+			buyer_email = $5, buyer_name = $6, shipping = $7, updated_at = $8, version = version + 1
+		WHERE id = $9 AND version = $10`,
+		string(o.Status), o.Authorized, o.Captured, o.Refunded, o.BuyerEmail, o.BuyerName, shipping, us(now), o.ID, o.Version)
+	if err != nil {
+		return wrap("update order", err)
+	}
+	if n, err := affected(res); err != nil {
+		return wrap("update order", err)
+	} else if n == 0 {
+		var v int64
+		err := c.q.QueryRowContext(ctx, `SELECT version FROM orders WHERE id = $1`, o.ID).Scan(&v)
+		if err != nil {
+			return wrap("update order", notFound(err, "Order %d not found.", o.ID))
+		}
+		return shop.Errorf(shop.ECONFLICT, "Order %s was changed by someone else (version %d, expected %d); reload and retry.", o.Number, v, o.Version)
+	}
+	o.Version++
+	o.UpdatedAt = now
+	return nil
+}
+
+func (c *conn) loadItems(ctx context.Context, orders []*shop.Order) error {
+	if len(orders) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*shop.Order, len(orders))
+	var ph []string
+	var args []any
+	for _, o := range orders {
+		byID[o.ID] = o
+		args = append(args, o.ID)
+		ph = append(ph, "$"+itoa(len(args)))
+	}
+	rows, err := c.q.QueryContext(ctx, `
+		SELECT order_id, product_id, sku, name, unit_price, quantity FROM order_items
+		WHERE order_id IN (`+strings.Join(ph, ", ")+`) ORDER BY order_id, line`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var it shop.OrderItem
+		if err := rows.Scan(&id, &it.ProductID, &it.SKU, &it.Name, &it.UnitPrice, &it.Quantity); err != nil {
+			return err
+		}
+		byID[id].Items = append(byID[id].Items, it)
+	}
+	return rows.Err()
+}
+
+func scanOrder(s scanner) (*shop.Order, error) {
+	var o shop.Order
+	var shipping sql.NullString
+	var subID sql.NullInt64
+	err := s.Scan(&o.ID, &o.Number, &o.Total, &o.Currency, &o.Status, &o.Authorized, &o.Captured, &o.Refunded,
+		&o.BuyerEmail, &o.BuyerName, &shipping, &o.CartID, &subID, tm(&o.CreatedAt), tm(&o.UpdatedAt), &o.Version)
+	if err != nil {
+		return nil, err
+	}
+	o.SubscriptionID = subID.Int64
+	if shipping.Valid {
+		o.Shipping = new(shop.Address)
+		if err := json.Unmarshal([]byte(shipping.String), o.Shipping); err != nil {
+			return nil, err
+		}
+	}
+	return &o, nil
+}
+
+func shippingJSON(a *shop.Address) (any, error) {
+	if a == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(a)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
