@@ -55,8 +55,8 @@ type Charge struct {
 	ChargeAmount                  Price               `json:"chargeAmount,omitzero"`
 	CaptureAmount                 Price               `json:"captureAmount,omitzero"`
 	RefundedAmount                Price               `json:"refundedAmount,omitzero"`
-	ConvertedAmount               string              `json:"convertedAmount,omitempty"`
-	ConversionRate                string              `json:"conversionRate,omitempty"`
+	ConvertedAmount               LooseAmount         `json:"convertedAmount,omitzero"`
+	ConversionRate                Decimal             `json:"conversionRate,omitempty"`
 	SoftDescriptor                string              `json:"softDescriptor,omitempty"`
 	CaptureNow                    bool                `json:"captureNow,omitempty"`
 	CanHandlePendingAuthorization bool                `json:"canHandlePendingAuthorization,omitempty"`

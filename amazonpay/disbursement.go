@@ -12,17 +12,20 @@ import (
 // Amazon Pay API docs: https://developer.amazon.com/docs/amazon-pay-api-v2/disbursements.html
 type DisbursementService service
 
-// Disbursement is one payout. The reference material does not document the
-// full object, so the fields below are the ones a payout is known to carry
-// and anything else is ignored.
+// Disbursement is one payout. The official SDKs pass this object through
+// untyped; the fields follow the apaykit emulator, and unknown ones are
+// ignored.
 type Disbursement struct {
-	SettlementID        string    `json:"settlementId,omitempty"`
-	SettlementStartDate Timestamp `json:"settlementStartDate,omitzero"`
-	SettlementEndDate   Timestamp `json:"settlementEndDate,omitzero"`
-	DisbursementDate    Timestamp `json:"disbursementDate,omitzero"`
-	DisbursementAmount  Price     `json:"disbursementAmount,omitzero"`
-	DisbursementStatus  string    `json:"disbursementStatus,omitempty"`
+	SellerID                      string    `json:"sellerId,omitempty"`
+	SettlementID                  string    `json:"settlementId,omitempty"`
+	AmazonDisbursementReferenceID string    `json:"amazonDisbursementReferenceId,omitempty"`
+	Amount                        string    `json:"amount,omitempty"`
+	CurrencyCode                  string    `json:"currencyCode,omitempty"`
+	TransactionTime               Timestamp `json:"transactionTime,omitzero"`
 }
+
+// Price returns the payout amount as a Price, for MinorUnits.
+func (d Disbursement) Price() Price { return Price{Amount: d.Amount, CurrencyCode: d.CurrencyCode} }
 
 // DisbursementList is one page of disbursements; pass NextToken for more.
 type DisbursementList struct {

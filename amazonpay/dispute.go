@@ -86,6 +86,8 @@ type Evidence struct {
 type Dispute struct {
 	DisputeID                string                   `json:"disputeId"`
 	ChargeID                 string                   `json:"chargeId,omitempty"`
+	DisputeType              string                   `json:"disputeType,omitempty"`
+	ResolutionAuthority      string                   `json:"resolutionAuthority,omitempty"`
 	DisputeAmount            Price                    `json:"disputeAmount,omitzero"`
 	FilingReason             DisputeFilingReason      `json:"filingReason,omitempty"`
 	FilingTimestamp          Timestamp                `json:"filingTimestamp,omitzero"`
@@ -95,7 +97,6 @@ type Dispute struct {
 	StatusDetails            *DisputeStatusDetails    `json:"statusDetails,omitempty"`
 	ProviderMetadata         *DisputeProviderMetadata `json:"providerMetadata,omitempty"`
 	MerchantEvidences        []Evidence               `json:"merchantEvidences,omitempty"`
-	BuyerEvidences           []Evidence               `json:"buyerEvidences,omitempty"`
 	ReleaseEnvironment       ReleaseEnvironment       `json:"releaseEnvironment,omitempty"`
 }
 

@@ -14,11 +14,19 @@ type UploadFileRequest struct {
 	Purpose string `json:"purpose"`
 }
 
-// File is the registered file: FileID goes into Evidence.FileID, and the
-// content is uploaded to UploadURL.
+// File is the registered file. PUT the content to URL (a pre-signed
+// address valid until URLExpirationTimestamp), then name ID in
+// Evidence.FileID. Size and UploadTimestamp are set once the content
+// arrived. The official SDKs do not model this object; the fields follow
+// the apaykit emulator.
 type File struct {
-	FileID    string `json:"fileId"`
-	UploadURL string `json:"uploadUrl,omitempty"`
+	ID                     string    `json:"id"`
+	Type                   string    `json:"type,omitempty"`
+	Purpose                string    `json:"purpose,omitempty"`
+	Size                   int64     `json:"size,omitempty"`
+	UploadTimestamp        Timestamp `json:"uploadTimestamp,omitzero"`
+	URL                    string    `json:"url,omitempty"`
+	URLExpirationTimestamp Timestamp `json:"urlExpirationTimestamp,omitzero"`
 }
 
 // Upload registers a file for dispute evidence.

@@ -139,6 +139,8 @@ type ClaimMerchantAccountRequest struct {
 type ClaimMerchantAccountResult struct {
 	// Location is the 303 redirect target, empty on a 200.
 	Location string `json:"location,omitempty"`
+	// RedirectURL is the same target when it comes in a 200 body.
+	RedirectURL string `json:"redirectUrl,omitempty"`
 	// MerchantAccountID and UniqueReferenceID are filled from a JSON body.
 	MerchantAccountID string `json:"merchantAccountId,omitempty"`
 	UniqueReferenceID string `json:"uniqueReferenceId,omitempty"`

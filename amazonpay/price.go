@@ -212,3 +212,49 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// Decimal is a decimal number kept as its text, for values Amazon Pay sends
+// sometimes as a JSON string and sometimes as a number (conversionRate).
+// It is never converted to a float.
+type Decimal string
+
+// UnmarshalJSON accepts a string, a number or null.
+func (d *Decimal) UnmarshalJSON(b []byte) error {
+	s, err := decodeAmount(b)
+	if err != nil {
+		return err
+	}
+	*d = Decimal(s)
+	return nil
+}
+
+// LooseAmount is an amount that arrives in two shapes: a decimal string
+// (the documentation's convertedAmount) or a Price object (the .NET SDK's
+// model of the same field). Either decodes; CurrencyCode is empty for the
+// string form.
+type LooseAmount struct {
+	Price
+}
+
+// UnmarshalJSON accepts a Price object, a decimal string or number, or null.
+func (a *LooseAmount) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '{' {
+		return a.Price.UnmarshalJSON(b)
+	}
+	s, err := decodeAmount(b)
+	if err != nil {
+		return err
+	}
+	a.Price = Price{Amount: s}
+	return nil
+}
+
+// MarshalJSON writes the form it was read in: a string without a
+// currency, a Price with one.
+func (a LooseAmount) MarshalJSON() ([]byte, error) {
+	if a.CurrencyCode == "" {
+		return json.Marshal(a.Amount)
+	}
+	return json.Marshal(a.Price)
+}

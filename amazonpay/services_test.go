@@ -268,7 +268,14 @@ func opCases() []opCase {
 			call: func(ctx context.Context, c *Client) (any, *Response, error) {
 				return c.Disbursements.List(ctx, &GetDisbursementsOptions{StartTime: t0, EndTime: t1, PageSize: 5})
 			},
-			reply: `{"disbursements":[{"settlementId":"x"}],"nextToken":null}`},
+			reply: `{"disbursements":[{"sellerId":"A1","settlementId":"x","amazonDisbursementReferenceId":"r","amount":"12.30","currencyCode":"USD","transactionTime":"2024-01-02T00:00:00.000Z"}],"nextToken":null}`,
+			check: func(t *testing.T, v any) {
+				d := v.(*DisbursementList).Disbursements[0]
+				n, err := d.Price().MinorUnits()
+				if n != 1230 || err != nil || !d.TransactionTime.Equal(time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)) {
+					t.Errorf("got %+v", d)
+				}
+			}},
 		{op: "RegisterAmazonPayAccount", path: "/v2/merchantAccounts",
 			call: func(ctx context.Context, c *Client) (any, *Response, error) {
 				return c.MerchantAccounts.RegisterAmazonPayAccount(ctx, &MerchantAccountRequest{UniqueReferenceID: "u1", LedgerCurrency: "JPY",
@@ -350,7 +357,13 @@ func opCases() []opCase {
 				return c.Files.Upload(ctx, &UploadFileRequest{Type: "jpg", Purpose: "disputeEvidence"})
 			},
 			body:  `{"type":"jpg","purpose":"disputeEvidence"}`,
-			reply: `{"fileId":"F1","uploadUrl":"https://s3.example/up"}`},
+			reply: `{"id":"F1","type":"jpg","purpose":"disputeEvidence","size":null,"uploadTimestamp":null,"url":"https://s3.example/up","urlExpirationTimestamp":"20240115T124956Z"}`,
+			check: func(t *testing.T, v any) {
+				f := v.(*File)
+				if f.ID != "F1" || f.URL != "https://s3.example/up" || f.URLExpirationTimestamp.IsZero() || f.Size != 0 {
+					t.Errorf("got %+v", f)
+				}
+			}},
 	}
 }
 

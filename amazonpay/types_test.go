@@ -109,6 +109,24 @@ func TestDecodeChargeAndPermission(t *testing.T) {
 	if n, err := ch.RefundedAmount.MinorUnits(); err != nil || n != 0 {
 		t.Errorf("refunded %d %v", n, err)
 	}
+	if ch.ConvertedAmount.Amount != "14.00" || ch.ConversionRate != "1.00" {
+		t.Errorf("conversion %+v %q", ch.ConvertedAmount, ch.ConversionRate)
+	}
+	// The .NET model's shapes decode too: a Price and a number.
+	var ch2 Charge
+	if err := json.Unmarshal([]byte(`{"chargeId":"x","convertedAmount":{"amount":"12.00","currencyCode":"EUR"},"conversionRate":0.857}`), &ch2); err != nil {
+		t.Fatal(err)
+	}
+	if ch2.ConvertedAmount.Price != (Price{"12.00", "EUR"}) || ch2.ConversionRate != "0.857" {
+		t.Errorf("conversion %+v %q", ch2.ConvertedAmount, ch2.ConversionRate)
+	}
+	for _, v := range []LooseAmount{{Price{"14.00", ""}}, {Price{"12.00", "EUR"}}} {
+		b, _ := json.Marshal(v)
+		var back LooseAmount
+		if err := json.Unmarshal(b, &back); err != nil || back != v {
+			t.Errorf("%+v → %s → %+v", v, b, back)
+		}
+	}
 	const cp = `{"chargePermissionId":"C01-1","statusDetails":{"state":"NonChargeable","reasons":[{"reasonCode":"ChargeInProgress","reasonDescription":"x"},{"reasonCode":"BrandNewReason"}],"lastUpdatedTimestamp":"20211215T152829Z"},
 	"limits":{"amountLimit":{"amount":"100000","currencyCode":"JPY"},"amountBalance":{"amount":"90000","currencyCode":"JPY"}},
 	"recurringMetadata":{"frequency":{"unit":"Month","value":"1"},"amount":null},"chargePermissionType":"Recurring","presentmentCurrency":"JPY"}`
