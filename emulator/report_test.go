@@ -483,3 +483,167 @@ func TestServer_ReportSchedules(t *testing.T) {
 	e.rejects(req{method: "DELETE", path: "/v2/report-schedules/" + second}, 404, codeResourceNotFound)
 	e.rejects(req{method: "DELETE", path: "/v2/report-schedules/" + second, body: `{"reason":"x"}`}, 400, codeUnrecognizedField)
 }
+
+// --- every secondary route, bad input ---------------------------------------
+
+// secondaryRoutes are the routes this file's tests sweep, with a path that
+// names no object.
+var secondaryRoutes = []struct{ method, path string }{
+	{"POST", "/v2/deliveryTrackers"},
+	{"GET", "/v2/authorizationTokens/amzn.mws.00000000-0000-0000-0000-000000000000"},
+	{"POST", "/v2/in-store/merchantScan"},
+	{"POST", "/v2/in-store/charge"},
+	{"POST", "/v2/in-store/refund"},
+	{"GET", "/v2/reports"},
+	{"GET", "/v2/reports/1"},
+	{"GET", "/v2/report-documents/amzn1.tortuga.4.x.1"},
+	{"GET", "/v2/report-schedules"},
+	{"GET", "/v2/report-schedules/1"},
+	{"POST", "/v2/reports"},
+	{"POST", "/v2/report-schedules"},
+	{"DELETE", "/v2/report-schedules/1"},
+	{"GET", "/v2/disbursements"},
+	{"POST", "/v2/merchantAccounts"},
+	{"PATCH", "/v2/merchantAccounts/A000000000000"},
+	{"DELETE", "/v2/merchantAccounts/A000000000000"},
+	{"POST", "/v2/merchantAccounts/A000000000000/claim"},
+	{"POST", "/v2/disputes"},
+	{"GET", "/v2/disputes/S01-0000000-0000000-B0000000"},
+	{"PATCH", "/v2/disputes/S01-0000000-0000000-B0000000"},
+	{"POST", "/v2/disputes/S01-0000000-0000000-B0000000/contest"},
+	{"POST", "/v2/files"},
+}
+
+var badBodies = []string{
+	``, `null`, `[]`, `"text"`, `42`, `{`, `{"a":1}{"b":2}`, `{"a":1}`,
+	`{"reportType":{"nested":true}}`, `{"chargeId":[1,2]}`, `{"deliveryDetails":"x"}`,
+	`{"uniqueReferenceId":123}`, `{"statusDetails":[]}`, `{"merchantEvidences":{}}`,
+	`{"chargeTotal":{"amount":1e400,"currencyCode":"USD"}}`, `{"chargeTotal":{"amount":"-1","currencyCode":"USD"}}`,
+	`{"type":"` + strings.Repeat("x", 10000) + `"}`, `{"scanData":"\u0000\ud800"}`,
+	strings.Repeat(`{"a":`, 500) + `1` + strings.Repeat(`}`, 500),
+}
+
+var badQueries = []string{
+	"?pageSize=-1", "?pageSize=99999999999999999999", "?nextToken=%FF%FE", "?createdSince=0",
+	"?reportTypes=%00", "?startTime=20260101T000000Z&startTime=20260102T000000Z", "?merchantId=A3OJ83WFYM72IY&merchantId=",
+	"?unknown=1",
+}
+
+func TestServer_SecondaryRejectsBadInput(t *testing.T) {
+	e := newTestEnv(t)
+	for _, rt := range secondaryRoutes {
+		inputs := badBodies
+		if rt.method == "GET" {
+			inputs = nil
+			for _, q := range badQueries {
+				inputs = append(inputs, "?"+q[1:])
+			}
+		}
+		for _, in := range inputs {
+			r := req{method: rt.method, path: rt.path, header: map[string]string{"x-amz-pay-idempotency-key": idem()}}
+			if rt.method == "GET" {
+				r.path += in
+			} else {
+				r.body = in
+			}
+			before := e.stateJSON()
+			res := e.do(r)
+			if res.Code < 400 || res.Code >= 500 {
+				t.Errorf("%s %s %.40q: status %d %s", r.method, r.path, in, res.Code, res.Body)
+				continue
+			}
+			m := obj(t, res)
+			if code, _ := m["reasonCode"].(string); code == "" || m["message"] == nil {
+				t.Errorf("%s %s: not Amazon's error shape: %s", r.method, r.path, res.Body)
+			}
+			if e.stateJSON() != before {
+				t.Errorf("%s %s %.40q: rejected but the state changed", r.method, r.path, in)
+			}
+		}
+	}
+}
+
+// FuzzSecondaryRequests feeds arbitrary bytes to every request decoder and
+// validator of the secondary resources, as a body and as a query string:
+// they may reject, never panic.
+func FuzzSecondaryRequests(f *testing.F) {
+	for _, b := range badBodies {
+		f.Add([]byte(b))
+	}
+	f.Add([]byte(registerBody))
+	f.Add([]byte(createBody))
+	f.Add([]byte(`{"chargeId":"S01-1-1-C1","providerMetadata":{"providerDisputeId":"p"},"disputeAmount":{"amount":"1","currencyCode":"JPY"},"filingReason":"Other","statusDetails":{"state":"ActionRequired"},"merchantResponseDeadline":1767225600000}`))
+	f.Add([]byte(`{"merchantEvidences":[{"evidenceType":"Receipt","fileId":"file_x","evidenceText":"t"}]}`))
+	f.Add([]byte(`{"reportType":"_GET_FLAT_FILE_OFFAMAZONPAYMENTS_SANDBOX_SETTLEMENT_DATA_","scheduleFrequency":"P1D","nextReportCreationTime":"20300101T000000Z","deleteExistingSchedule":"true"}`))
+	f.Add([]byte(`reportTypes.1=A&reportTypes.2=B&pageSize=5&createdSince=2026-01-01T00:00:00Z`))
+	f.Add([]byte(`startTime=2022-08-04T00-00-00Z&endTime=2022-08-04T23-59-59Z&pageSize=30&nextToken=`))
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	owner := Owner{MerchantID: "M", Env: Sandbox}
+	noFiles := fileEvidenceCheck(map[string]*File{}, owner)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var cd createDisputeIn
+		if decodeStrict(data, &cd) == nil {
+			_, _ = validateCreateDispute(&cd, now)
+		}
+		var ud updateDisputeIn
+		if decodeStrict(data, &ud) == nil {
+			_, _ = applyDisputeUpdate(openDispute(disputeActionRequired), &ud, now)
+		}
+		var cn contestDisputeIn
+		if decodeStrict(data, &cn) == nil {
+			_, _ = validateEvidences(cn.MerchantEvidences, noFiles)
+		}
+		var uf uploadFileIn
+		if decodeStrict(data, &uf) == nil {
+			_, _, _ = validateUploadFile(&uf)
+		}
+		var cr createReportIn
+		if decodeStrict(data, &cr) == nil {
+			_, _, _, _ = validateCreateReport(&cr, Live, now)
+		}
+		var cs createReportScheduleIn
+		if decodeStrict(data, &cs) == nil {
+			_, _, _ = validateCreateReportSchedule(&cs, owner, map[string]*ReportSchedule{}, now)
+		}
+		var dt deliveryTrackerIn
+		if decodeStrict(data, &dt) == nil {
+			_, _ = validateDeliveryTracker(&dt)
+		}
+		var ms merchantScanIn
+		if decodeStrict(data, &ms) == nil {
+			_, _ = validateMerchantScan(&ms)
+		}
+		var ic inStoreChargeIn
+		if decodeStrict(data, &ic) == nil {
+			_, _ = ic.ChargeTotal.parse("chargeTotal")
+			_ = validateInStoreMetadata(ic.Metadata)
+		}
+		var ra registerAccountIn
+		if decodeStrict(data, &ra) == nil {
+			_, _, _ = validateRegisterAccount(&ra)
+		}
+		var ca createAccountIn
+		if decodeStrict(data, &ca) == nil {
+			_, _, _ = validateCreateAccount(&ca)
+		}
+		var uo updateOnboardingAccountIn
+		if decodeStrict(data, &uo) == nil {
+			_ = validateUpdateOnboarding(&uo)
+		}
+		var um updateManagedAccountIn
+		if decodeStrict(data, &um) == nil {
+			_ = validateUpdateManaged(&um)
+		}
+		_ = isRegisterBody(data)
+		if q, err := url.ParseQuery(string(data)); err == nil {
+			if fl, err := parseReportFilter(q, now); err == nil {
+				selectReports(map[string]*Report{"1": {Owner: owner, ReportID: "1", Created: now}}, owner, fl)
+			}
+			if dq, err := parseDisbursementQuery(q); err == nil {
+				pageDisbursements([]Disbursement{{TransactionTime: now}}, dq)
+			}
+			_, _ = validateAuthorizationTokenRequest(string(data), q)
+			_ = multiValue(q, "reportTypes")
+		}
+	})
+}
