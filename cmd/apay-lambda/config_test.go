@@ -9,9 +9,9 @@ import (
 
 func TestLoadSettings(t *testing.T) {
 	aws, url := newFakeAWS(t)
-	aws.secrets["apay/key"] = strings.ReplaceAll(privatePEM(t), "\n", `\n`) // pasted on one line
-	aws.parameters["/apay/key"] = privatePEM(t)
-	aws.secrets["apay/keys"] = `{"apiKeys":"a,b"}`
+	aws.set("secret", "apay/key", strings.ReplaceAll(privatePEM(t), "\n", `\n`)) // pasted on one line
+	aws.set("parameter", "/apay/key", privatePEM(t))
+	aws.set("secret", "apay/keys", `{"apiKeys":"a,b"}`)
 	base := func() map[string]string {
 		env := awsEnv(url)
 		env["APAY_PUBLIC_KEY_ID"] = "SANDBOX-CONFIGTEST"

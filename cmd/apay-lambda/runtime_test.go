@@ -224,8 +224,8 @@ func TestBootstrapBinary(t *testing.T) {
 	}
 	const keyID = "SANDBOX-LAMBDABOOTSTRAPTEST00"
 	aws, awsURL := newFakeAWS(t)
-	aws.secrets["apay/private-key"] = privatePEM(t)
-	aws.parameters["/apay/api-keys"] = "runtime-key-1,runtime-key-2"
+	aws.set("secret", "apay/private-key", privatePEM(t))
+	aws.set("parameter", "/apay/api-keys", "runtime-key-1,runtime-key-2")
 	env := awsEnv(awsURL)
 	env["APAY_PUBLIC_KEY_ID"] = keyID
 	env["APAY_PRIVATE_KEY_SECRET"] = "apay/private-key"

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,9 +19,32 @@ import (
 // answers from its maps.
 type fakeAWS struct {
 	t          *testing.T
+	mu         sync.Mutex
 	secrets    map[string]string
 	parameters map[string]string
 	calls      atomic.Int32
+}
+
+// set stores a secret ("secret") or a parameter ("parameter").
+func (f *fakeAWS) set(kind, name, value string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if kind == "secret" {
+		f.secrets[name] = value
+	} else {
+		f.parameters[name] = value
+	}
+}
+
+func (f *fakeAWS) get(kind, name string) (string, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m := f.parameters
+	if kind == "secret" {
+		m = f.secrets
+	}
+	v, ok := m[name]
+	return v, ok
 }
 
 var authShape = regexp.MustCompile(`^AWS4-HMAC-SHA256 Credential=AKIDLAMBDA/(\d{8})/eu-central-1/(secretsmanager|ssm)/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$`)
@@ -66,7 +90,8 @@ func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = json.Unmarshal(body, &in)
 	switch r.Header.Get("X-Amz-Target") {
 	case "secretsmanager.GetSecretValue":
-		v, ok := f.secrets[in["SecretId"].(string)]
+		id, _ := in["SecretId"].(string)
+		v, ok := f.get("secret", id)
 		if !ok {
 			fail(400, "ResourceNotFoundException", "Secrets Manager can't find the specified secret.")
 			return
@@ -76,7 +101,8 @@ func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if in["WithDecryption"] != true {
 			f.t.Error("GetParameter without WithDecryption")
 		}
-		v, ok := f.parameters[in["Name"].(string)]
+		name, _ := in["Name"].(string)
+		v, ok := f.get("parameter", name)
 		if !ok {
 			fail(400, "ParameterNotFound", "")
 			return
@@ -110,9 +136,9 @@ func getenvFrom(m map[string]string) func(string) string {
 
 func TestSecretStore(t *testing.T) {
 	f, url := newFakeAWS(t)
-	f.secrets["apay/private-key"] = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----"
-	f.secrets["apay/all"] = `{"privateKey":"pem-from-json","other":"x"}`
-	f.parameters["/apay/api-keys"] = "k1,k2"
+	f.set("secret", "apay/private-key", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----")
+	f.set("secret", "apay/all", `{"privateKey":"pem-from-json","other":"x"}`)
+	f.set("parameter", "/apay/api-keys", "k1,k2")
 	s, err := newSecretStore(getenvFrom(awsEnv(url)), http.DefaultClient)
 	if err != nil {
 		t.Fatal(err)
