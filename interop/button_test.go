@@ -13,6 +13,7 @@ import (
 // SignButtonPayload verifies with Node's crypto.verify over the string the
 // SDK signs for the same payload bytes.
 func TestButtonSignatureBothWays(t *testing.T) {
+	requireNode(t)
 	type buttonCase struct {
 		Name        string     `json:"name"`
 		Config      nodeConfig `json:"config"`
