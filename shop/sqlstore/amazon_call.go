@@ -32,7 +32,7 @@ func (c *conn) AmazonCalls(ctx context.Context, f shop.AmazonCallFilter) ([]*sho
 	}
 	rows, err := c.q.QueryContext(ctx, `
 		SELECT id, order_id, operation, resource_id, idempotency_key, request_id, http_status, reason_code, error, at, duration_us
-		FROM amazon_calls WHERE id < $1 AND (order_id = $2 OR $2 = 0)
+		FROM amazon_calls WHERE id < $1 AND (order_id = $2 OR CAST($2 AS BIGINT) = 0)
 		ORDER BY id DESC LIMIT $3`, before, f.OrderID, limit(f.Limit))
 	if err != nil {
 		return nil, wrap("amazon calls", err)

@@ -141,8 +141,8 @@ func (c *conn) FailJob(ctx context.Context, id int64, workerID, errMsg string, r
 	}
 	res, err := c.q.ExecContext(ctx, `
 		UPDATE jobs SET
-			status = CASE WHEN $1 = 0 OR attempts >= max_attempts THEN 'dead' ELSE 'queued' END,
-			run_at = CASE WHEN $1 = 0 THEN run_at ELSE $1 END,
+			status = CASE WHEN CAST($1 AS BIGINT) = 0 OR attempts >= max_attempts THEN 'dead' ELSE 'queued' END,
+			run_at = CASE WHEN CAST($1 AS BIGINT) = 0 THEN run_at ELSE CAST($1 AS BIGINT) END,
 			last_error = $2, locked_by = '', locked_until = NULL, updated_at = $3
 		WHERE id = $4 AND status = 'running' AND locked_by = $5`,
 		retry, truncate(strings.TrimSpace(errMsg), 2000), us(c.now()), id, workerID)

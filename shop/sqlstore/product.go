@@ -71,7 +71,7 @@ func (c *conn) ProductBySKU(ctx context.Context, sku string) (*shop.Product, err
 func (c *conn) Products(ctx context.Context, f shop.ProductFilter) ([]*shop.Product, error) {
 	rows, err := c.q.QueryContext(ctx, `
 		SELECT `+productColumns+` FROM products
-		WHERE id > $1 AND (active = 1 OR $2 = 0)
+		WHERE id > $1 AND (active = 1 OR CAST($2 AS BIGINT) = 0)
 		ORDER BY id LIMIT $3`, f.AfterID, boolInt(f.ActiveOnly), limit(f.Limit))
 	if err != nil {
 		return nil, wrap("products", err)
