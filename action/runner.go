@@ -153,14 +153,20 @@ func (r *Runner) applyDefaults(doc *Document) {
 	}
 }
 
+// operations indexes the SDK's operation list by name; it is built once
+// and only read.
+var operations = func() map[string]amazonpay.Operation {
+	m := map[string]amazonpay.Operation{}
+	for _, op := range amazonpay.Operations() {
+		m[op.Name] = op
+	}
+	return m
+}()
+
 // operation finds the SDK's description of an action.
 func operation(name string) (amazonpay.Operation, bool) {
-	for _, op := range amazonpay.Operations() {
-		if op.Name == name {
-			return op, true
-		}
-	}
-	return amazonpay.Operation{}, false
+	op, ok := operations[name]
+	return op, ok
 }
 
 // resultOf turns the SDK's answer into a Result: the raw body and status on
