@@ -234,3 +234,24 @@ func TestSeedBodiesInAFlow(t *testing.T) {
 		t.Fatalf("CreateCharge without annotations: %d %s", res.Status, res.Body)
 	}
 }
+
+// TestEmulatorFaultsKeepTheirStatus: throttling and server errors injected
+// in the emulator come back with their own status and reasonCode (the
+// client here does not retry), never as a blanket 500.
+func TestEmulatorFaultsKeepTheirStatus(t *testing.T) {
+	e := newEmulator(t, "us")
+	for _, f := range []struct {
+		status int
+		reason string
+	}{{429, "TooManyRequests"}, {500, "InternalServerError"}, {503, "ServiceUnavailable"}} {
+		e.control(t, "/_emulator/faults", map[string]any{"operation": "GetCharge", "count": 1, "status": f.status, "reasonCode": f.reason})
+		res, out := e.run(t, `{"action":"GetCharge","chargeId":"S01-0000000-0000000-C000000"}`)
+		if res.Status != f.status || str(out, "reasonCode") != f.reason || str(out, "requestId") == "" {
+			t.Errorf("fault %d: got %d %s", f.status, res.Status, res.Body)
+		}
+	}
+	res, _ := e.run(t, `{"action":"GetCharge","chargeId":"S01-0000000-0000000-C000000"}`)
+	if res.Status != 404 {
+		t.Errorf("after the faults: %d %s", res.Status, res.Body)
+	}
+}
