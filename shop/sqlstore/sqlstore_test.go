@@ -2,60 +2,27 @@ package sqlstore_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/apaykit/apaykit/shop"
 	"github.com/apaykit/apaykit/shop/sqlstore"
+	"github.com/apaykit/apaykit/shop/sqlstore/sqlstoretest"
 )
-
-// clock is a settable time source for DB.Now, safe for concurrent use.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // testDB is a store under test with its clock.
 type testDB struct {
 	*sqlstore.DB
-	clock *clock
+	clock *sqlstoretest.Clock
 }
 
-// eachDB runs fn against a fresh SQLite database in t.TempDir() and, when
-// APAY_TEST_POSTGRES is set, against a fresh schema of that PostgreSQL
-// database (dropped afterwards), so parallel runs never collide.
+// eachDB runs fn against a fresh SQLite database and, when
+// APAY_TEST_POSTGRES is set, against a fresh PostgreSQL schema.
 func eachDB(t *testing.T, fn func(t *testing.T, db *testDB)) {
 	t.Helper()
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		fn(t, openSQLite(t))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		dsn := os.Getenv("APAY_TEST_POSTGRES")
-		if dsn == "" {
-			t.Skip("APAY_TEST_POSTGRES not set")
-		}
-		t.Parallel()
-		fn(t, openPostgres(t, dsn))
+	sqlstoretest.Each(t, func(t *testing.T, db *sqlstoretest.DB) {
+		fn(t, &testDB{DB: db.DB, clock: db.Clock})
 	})
 }
 
@@ -66,48 +33,11 @@ func newTestDB(t *testing.T, dsn string) *testDB {
 		t.Fatalf("Open: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
-	c := &clock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+	c := &sqlstoretest.Clock{}
+	c.Set(sqlstoretest.Start)
 	db.Now = c.Now
-	db.PasswordCost = 4 // bcrypt.MinCost: keep tests fast
+	db.PasswordCost = 4
 	return &testDB{DB: db, clock: c}
-}
-
-func openSQLite(t *testing.T) *testDB {
-	t.Helper()
-	return newTestDB(t, filepath.Join(t.TempDir(), "shop.db"))
-}
-
-func openPostgres(t *testing.T, dsn string) *testDB {
-	t.Helper()
-	var rnd [6]byte
-	_, _ = rand.Read(rnd[:])
-	schema := "apay_test_" + hex.EncodeToString(rnd[:])
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.ExecContext(t.Context(), `CREATE SCHEMA `+schema); err != nil {
-		admin.Close()
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		defer admin.Close()
-		if _, err := admin.ExecContext(context.Background(), `DROP SCHEMA `+schema+` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	db := newTestDB(t, u.String())
-	if db.Dialect() != "postgres" {
-		t.Fatalf("dialect %s", db.Dialect())
-	}
-	return db
 }
 
 // wantCode fails the test unless err has the shop error code want.
