@@ -3,9 +3,9 @@ package emulator
 import (
 	"encoding/json"
 	"go/ast"
-	"net/http/httptest"
 	"go/parser"
 	"go/token"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
