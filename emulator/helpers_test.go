@@ -51,7 +51,6 @@ type testEnv struct {
 	srv    *Server
 	signer map[string]*signing.Signer
 	host   string
-	base   time.Time
 	mu     sync.Mutex
 	now    time.Time // base clock
 }

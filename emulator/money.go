@@ -151,16 +151,3 @@ func pricePtr(m *money) *priceWire {
 // wire renders m.
 func (m money) wire() priceWire { return priceOf(m.Minor, m.Currency) }
 
-// require checks only that both fields are present (for resources that
-// validate the amount against the currency later).
-func (p *priceIn) require(field string) *apiError {
-	switch {
-	case p == nil:
-		return errMissing(field)
-	case p.CurrencyCode == nil || *p.CurrencyCode == "":
-		return errMissing(field + ".currencyCode")
-	case p.Amount == nil || *p.Amount == "":
-		return errMissing(field + ".amount")
-	}
-	return nil
-}
