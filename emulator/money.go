@@ -150,4 +150,3 @@ func pricePtr(m *money) *priceWire {
 
 // wire renders m.
 func (m money) wire() priceWire { return priceOf(m.Minor, m.Currency) }
-
