@@ -348,11 +348,6 @@ func errDisputeState(d *Dispute, op string) *apiError {
 		"The Dispute is in %s state; %s is not allowed.", d.Status.State, op)
 }
 
-// disputeOpen reports whether the dispute can still change.
-func disputeOpen(d *Dispute) bool {
-	return d.Status.State == disputeActionRequired || d.Status.State == disputeUnderReview
-}
-
 // applyDisputeUpdate is the Update Dispute transition: open disputes may move
 // to any state; a Resolved dispute may only be Closed; a Closed dispute is
 // final. It returns the new value, leaving d untouched.

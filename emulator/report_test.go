@@ -317,12 +317,6 @@ func (e *testEnv) rejects(r req, status int, code string) {
 	}
 }
 
-// postKey is a POST with a fresh idempotency key and another key id.
-func (e *testEnv) postAs(keyID, path, body string) *httptest.ResponseRecorder {
-	e.t.Helper()
-	return e.do(req{method: "POST", path: path, body: body, keyID: keyID, header: map[string]string{"x-amz-pay-idempotency-key": idem()}})
-}
-
 // capturedCharge runs a checkout with AuthorizeWithCapture and returns the
 // charge permission and the captured charge.
 func (e *testEnv) capturedCharge(amount, ccy string) (cpID, chID string) {
