@@ -115,7 +115,7 @@ func (cs *CheckoutSession) constraints() []constraintWire {
 	if cs.Buyer == nil {
 		add(0)
 	}
-	if cs.ChargeAmount == nil && cs.PaymentIntent != "Confirm" {
+	if cs.ChargeAmount == nil {
 		add(1)
 	}
 	if cs.ResultReturnURL == "" {
@@ -832,7 +832,9 @@ func (s *Server) finishCheckout(r *request, cs *CheckoutSession, outcome string)
 		}
 		s.addCharge(ch)
 		cp.applyCharge(ch, r.Now)
-		cp.refresh(s.chargesOf(cp), r.Now)
+		if cp.refresh(s.chargesOf(cp), r.Now) {
+			s.notify(cp.Owner, "CHARGE_PERMISSION", cp.ID, cp.ID, cp.Status.State, r.Now)
+		}
 		cs.ChargeID = ch.ID
 	}
 	cs.ChargePermissionID = cp.ID

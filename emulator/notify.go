@@ -72,16 +72,21 @@ func (s *Server) notify(o Owner, objectType, objectID, chargePermissionID, state
 	if s.notifier == nil || n.URL == "" {
 		return
 	}
+	s.deliverMu.Lock()
+	defer s.deliverMu.Unlock()
+	if s.deliverClosed {
+		return
+	}
 	n.Status = "queued"
 	msg := *n
-	s.done.Add(1)
+	s.deliveries.Add(1)
 	go s.deliver(n, msg)
 }
 
 // deliver sends one notification with a few retries, like SNS does for 5xx
 // and network errors (spaced seconds apart rather than hours).
 func (s *Server) deliver(n *Notification, msg Notification) {
-	defer s.done.Done()
+	defer s.deliveries.Done()
 	var err error
 	for attempt := 1; attempt <= 3; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

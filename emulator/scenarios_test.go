@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"context"
 	"encoding/json"
 	"go/ast"
 	"go/parser"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -301,6 +303,45 @@ func TestReasonCodesCovered(t *testing.T) {
 					t.Errorf("reason code %s (%s) is not exercised by any test", val, name.Name)
 				}
 			}
+		}
+	}
+}
+
+// TestNotifierDelivery: with a Notifier and a URL, due notifications are
+// delivered (outside the lock) and marked sent; Close waits for them.
+func TestNotifierDelivery(t *testing.T) {
+	var mu sync.Mutex
+	var got []Notification
+	e := newTestEnv(t, func(o *Options) {
+		o.NotifyURL = "https://shop.example/ipn"
+		o.Notifier = NotifierFunc(func(_ context.Context, n Notification) error {
+			mu.Lock()
+			got = append(got, n)
+			mu.Unlock()
+			return nil
+		})
+	})
+	id := e.checkout("AuthorizeWithCapture", "8.00", "USD", "1111", "")
+	chID := str(wantStatus(t, e.complete(id, "8.00", "USD"), 200), "chargeId")
+	rf := wantStatus(t, e.post("/v2/refunds", `{"chargeId":"`+chID+`","refundAmount":{"amount":"8.00","currencyCode":"USD"}}`), 201)
+	e.advance(refundDelay)
+	if err := e.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) == 2 && got[0].ObjectType == "CHARGE_PERMISSION" && got[0].State == "Closed" {
+		got = got[1:] // the fully captured OneTime charge permission closed
+	}
+	if len(got) != 1 || got[0].ObjectType != "REFUND" || got[0].ObjectID != str(rf, "refundId") || got[0].URL != "https://shop.example/ipn" {
+		t.Fatalf("delivered %+v", got)
+	}
+	if m := got[0].Message(); m["NotificationVersion"] != "V2" || m["ObjectId"] != got[0].ObjectID {
+		t.Fatalf("message %v", m)
+	}
+	for _, n := range e.srv.Notifications() {
+		if n.Status != "sent" {
+			t.Fatalf("recorded %+v", n)
 		}
 	}
 }

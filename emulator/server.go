@@ -79,10 +79,16 @@ type Server struct {
 	api    *http.ServeMux // /v2 operations, after prefix stripping
 	routes []route
 
-	stop     chan struct{}
-	done     sync.WaitGroup
-	closeErr error
-	once     sync.Once
+	stop chan struct{}
+	done sync.WaitGroup // ticker and saver
+
+	// deliveries tracks notification deliveries; deliverClosed stops new
+	// ones once Close began (guarded by deliverMu).
+	deliverMu     sync.Mutex
+	deliverClosed bool
+	deliveries    sync.WaitGroup
+	closeErr      error
+	once          sync.Once
 }
 
 // New builds an emulator. With StatePath it loads the saved state (keys and
@@ -162,7 +168,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.root.Serv
 // one last time. It is safe to call more than once.
 func (s *Server) Close() error {
 	s.once.Do(func() {
+		s.deliverMu.Lock()
+		s.deliverClosed = true
+		s.deliverMu.Unlock()
 		close(s.stop)
+		s.deliveries.Wait()
 		s.done.Wait()
 		if s.persist != nil {
 			s.closeErr = errors.Join(s.save(), s.persist.close())
