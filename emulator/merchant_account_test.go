@@ -192,6 +192,15 @@ func TestServer_MerchantAccounts(t *testing.T) {
 	if claim.Code != 303 || loc == "" || str(obj(t, claim), "redirectUrl") != loc {
 		t.Fatalf("claim %d %v %s", claim.Code, claim.Header(), claim.Body)
 	}
+	// A retry with the same idempotency key claims again: same answer.
+	key := idem()
+	for range 2 {
+		again := e.do(req{method: "POST", path: "/v2/merchantAccounts/" + crID + "/claim", body: `{"uniqueReferenceId":"Unique_Reference_Id"}`,
+			header: map[string]string{"x-amz-pay-idempotency-key": key}})
+		if again.Code != 303 || again.Header().Get("Location") != loc {
+			t.Fatalf("retried claim %d %v", again.Code, again.Header())
+		}
+	}
 	page := wantStatus(t, e.fetch("GET", loc, "", nil), 200)
 	if str(page, "merchantAccountId") != crID || str(page, "claimStatus") != "ClaimInitiated" {
 		t.Fatalf("claim page %v", page)
