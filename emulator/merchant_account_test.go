@@ -90,8 +90,8 @@ func TestValidateAccounts(t *testing.T) {
 
 	createMutations := []struct {
 		name, key string
-		value      any
-		code       string
+		value     any
+		code      string
 	}{
 		{"bad email", "businessInfo.email", "not-an-email", codeInvalidParameterValue},
 		{"http store", "stores", []any{map[string]any{"domainUrls": []string{"http://shop.example"}}}, codeInvalidParameterValue},
