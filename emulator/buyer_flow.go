@@ -141,7 +141,7 @@ func (s *Server) ctlBuyer(r *http.Request, body []byte) response {
 		return fail(e.(*apiError))
 	}
 	if len(u) > 0 && u[0] == '/' {
-		u = baseURL(r) + u
+		u = s.publicBase(r) + u
 	}
 	return ok(http.StatusOK, map[string]string{"redirectUrl": u})
 }
@@ -197,5 +197,5 @@ func (s *Server) Notifications() []Notification {
 	for i, n := range s.st.Notifications {
 		out[i] = *n
 	}
-	return out
+	return s.withDeliveries(out) // delivery status from the SNS sender (notify_sns.go)
 }

@@ -284,8 +284,8 @@ func expiryFor(typ string, extend bool, from time.Time) time.Time {
 // creates (not yet stored: addChargePermission stores it).
 func (s *Server) newChargePermission(o Owner, cs *CheckoutSession, at time.Time) *ChargePermission {
 	cp := &ChargePermission{
-		Owner: o, Type: cs.ChargePermissionType, Buyer: cs.Buyer, ShippingAddress: cs.ShippingAddress,
-		BillingAddress: cs.BillingAddress, PaymentMethod: cs.PaymentMethod, PlatformID: cs.PlatformID,
+		Owner: o, Type: cs.ChargePermissionType, Buyer: cs.sharedBuyer(), ShippingAddress: cs.ShippingAddress,
+		BillingAddress: cs.sharedBillingAddress(), PaymentMethod: cs.PaymentMethod, PlatformID: cs.PlatformID,
 		Currency: cs.presentmentCurrency(), SetupOnly: cs.SetupOnly,
 		Status: CPStatus{State: cpChargeable, Updated: at}, Created: at,
 	}

@@ -413,8 +413,8 @@ func (cs *CheckoutSession) wire(base string) checkoutSessionWire {
 	w.RecurringMetadata = cs.Recurring.wire()
 	w.MerchantMetadata = cs.Merchant.wire()
 	w.SupplementaryData = strp(cs.SupplementaryData)
-	w.Buyer = cs.Buyer.wire()
-	w.BillingAddress = cs.BillingAddress.wire()
+	w.Buyer = cs.sharedBuyer().wire() // scopes (hosted.go)
+	w.BillingAddress = cs.sharedBillingAddress().wire()
 	w.ShippingAddress = cs.ShippingAddress.wire()
 	if cs.Buyer != nil {
 		w.PaymentPreferences = []paymentPreferenceWire{{PaymentDescriptor: strp(paymentDescriptor(cs.PaymentMethod))}}

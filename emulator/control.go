@@ -237,7 +237,7 @@ func (s *Server) ctlNotifications(*http.Request, []byte) response {
 	for i, n := range s.st.Notifications {
 		list[i] = *n
 	}
-	b, err := json.Marshal(map[string]any{"notifications": list})
+	b, err := json.Marshal(map[string]any{"notifications": s.withDeliveries(list), "deliveries": s.snsRecords()}) // notify_sns.go
 	if err != nil {
 		return fail(errorf(http.StatusInternalServerError, codeInternalServerError, "encode: %s", err))
 	}

@@ -37,6 +37,14 @@ type Options struct {
 	Notifier Notifier
 	// NotifyURL is the default IPN endpoint for every merchant.
 	NotifyURL string
+	// Notifications configure delivery as signed SNS envelopes when
+	// Notifier is nil (notify_sns.go).
+	Notifications NotificationOptions
+	// PublicURL is the emulator's base URL (scheme://host[:port]) as
+	// browsers and notification receivers reach it; it builds
+	// amazonPayRedirectUrl and the SNS SigningCertURL. Empty: the address
+	// each call came in on (SetPublicURL sets it later).
+	PublicURL string
 	// MaxBodyBytes caps request bodies (default DefaultMaxBodyBytes).
 	MaxBodyBytes int64
 	// SkewPast and SkewFuture bound x-amz-pay-date around the base clock
@@ -64,6 +72,7 @@ type Server struct {
 	hosts      []string
 	notifyURL  string
 	notifier   Notifier
+	buyerSide  buyerSide // checkout.js, hosted pages, SNS delivery (hosted.go, notify_sns.go)
 
 	// mu guards st and timers. Signature checks, throttling and faults
 	// happen before it is taken.
@@ -123,6 +132,9 @@ func New(opts Options) (*Server, error) {
 		s.hosts = append(s.hosts, strings.ToLower(hostOnly(h)))
 	}
 	s.throttle = newThrottler(opts.Throttling)
+	if err := s.initBuyerSide(opts); err != nil {
+		return nil, err
+	}
 	if opts.StatePath != "" {
 		p, err := openPersister(opts.StatePath)
 		if err != nil {
@@ -174,6 +186,7 @@ func (s *Server) Close() error {
 		close(s.stop)
 		s.deliveries.Wait()
 		s.done.Wait()
+		s.closeBuyerSide()
 		if s.persist != nil {
 			s.closeErr = errors.Join(s.save(), s.persist.close())
 		}
@@ -242,6 +255,7 @@ func (s *Server) buildRoutes() error {
 
 	s.root = http.NewServeMux()
 	s.registerControl(s.root)
+	s.registerBuyerSide(s.root) // hosted.go
 	s.root.HandleFunc("/", s.serveAPI)
 	return nil
 }
@@ -332,7 +346,7 @@ func (s *Server) runOperation(r *http.Request, call *apiCall, group []route) (re
 		Query:          orig.URL.Query(),
 		Header:         orig.Header,
 		IdempotencyKey: strings.TrimSpace(orig.Header.Get(signing.HeaderIdempotencyKey)),
-		BaseURL:        baseURL(orig),
+		BaseURL:        s.publicBase(orig),
 		http:           r,
 	}
 	rt := group[len(group)-1]
