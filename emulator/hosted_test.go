@@ -431,7 +431,7 @@ func TestHosted_ButtonSignature(t *testing.T) {
 // the session and on the charge permission.
 func TestHosted_Scopes(t *testing.T) {
 	cases := []struct {
-		name, extra, productType                     string
+		name, extra, productType                    string
 		wantName, wantEmail, wantPhone, wantBilling bool
 	}{
 		{"default", ``, "PayAndShip", true, true, true, false},
