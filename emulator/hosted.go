@@ -264,7 +264,7 @@ func copyPtr[T any](p *T) *T {
 }
 
 func errMissingParam(name string) *pageError {
-	return &pageError{Status: http.StatusBadRequest, Code: "MissingParameter", Message: "The parameter '" + name + "' is missing."}
+	return &pageError{Status: http.StatusBadRequest, Code: "MissingParameterValue", Message: "The parameter '" + name + "' is missing."}
 }
 
 // ended refuses a session that is no longer Open: 410 for a canceled or
@@ -658,7 +658,7 @@ func (s *Server) selectSubmit(w http.ResponseWriter, r *http.Request) *pageError
 	}
 	email, name, ledger := f.Get("email"), f.Get("name"), f.Get("ledgerCurrency")
 	if !validEmail(email) {
-		return &pageError{Status: http.StatusBadRequest, Code: "MissingParameter", SessionID: v.ID, Message: "Nobody is signed in: the parameter 'email' is missing or not valid.",
+		return &pageError{Status: http.StatusBadRequest, Code: "MissingParameterValue", SessionID: v.ID, Message: "Nobody is signed in: the parameter 'email' is missing or not valid.",
 			Link: "/checkout/signin?" + url.Values{"amazonCheckoutSessionId": {v.ID}}.Encode(), LinkText: "Sign in"}
 	}
 	in := BuyerInput{Email: email, Name: name, PaymentMethod: f.Get("paymentMethod")}

@@ -302,10 +302,10 @@ func TestHosted_BadInput(t *testing.T) {
 		status               int
 		code                 string
 	}{
-		{"sign-in without id", "GET", "/checkout/signin", nil, 400, "MissingParameter"},
-		{"selection without id", "GET", "/checkout/select", nil, 400, "MissingParameter"},
-		{"processing without id", "GET", "/checkout/processing", nil, 400, "MissingParameter"},
-		{"change-payment without id", "GET", "/checkout/change-payment", nil, 400, "MissingParameter"},
+		{"sign-in without id", "GET", "/checkout/signin", nil, 400, "MissingParameterValue"},
+		{"selection without id", "GET", "/checkout/select", nil, 400, "MissingParameterValue"},
+		{"processing without id", "GET", "/checkout/processing", nil, 400, "MissingParameterValue"},
+		{"change-payment without id", "GET", "/checkout/change-payment", nil, 400, "MissingParameterValue"},
 		{"sign-in unknown", "GET", "/checkout/signin?amazonCheckoutSessionId=" + unknown, nil, 404, "CheckoutSessionNotFound"},
 		{"selection unknown", "GET", "/checkout/select?amazonCheckoutSessionId=" + unknown + "&email=a%40b.c", nil, 404, "CheckoutSessionNotFound"},
 		{"change-address unknown", "GET", "/checkout/change-address?amazonCheckoutSessionId=" + unknown, nil, 404, "CheckoutSessionNotFound"},
@@ -319,7 +319,7 @@ func TestHosted_BadInput(t *testing.T) {
 		{"processing before update", "GET", "/checkout/processing?amazonCheckoutSessionId=" + signedIn, nil, 409, "ChargeAmountNotSet"},
 		{"processing before sign-in", "POST", "/checkout/processing", url.Values{"amazonCheckoutSessionId": {open}}, 409, "BuyerNotAssociated"},
 		{"change before sign-in", "GET", "/checkout/change-payment?amazonCheckoutSessionId=" + open, nil, 409, "BuyerNotAssociated"},
-		{"selection without buyer", "POST", "/checkout/select", url.Values{"amazonCheckoutSessionId": {open}, "address": {"a0"}, "paymentMethod": {"1111"}}, 400, "MissingParameter"},
+		{"selection without buyer", "POST", "/checkout/select", url.Values{"amazonCheckoutSessionId": {open}, "address": {"a0"}, "paymentMethod": {"1111"}}, 400, "MissingParameterValue"},
 		{"no such page", "GET", "/checkout/nowhere", nil, 404, "PageNotFound"},
 	}
 	for _, c := range cases {
@@ -395,9 +395,9 @@ func TestHosted_ButtonSignature(t *testing.T) {
 		{"garbage signature", func(f url.Values) { f.Set("signature", "!!not base64!!") }, 403, "InvalidSignatureError"},
 		{"unknown algorithm", func(f url.Values) { f.Set("algorithm", "RSA-SHA1") }, 400, "InvalidParameterValue"},
 		{"unknown productType", func(f url.Values) { f.Set("productType", "PayLater") }, 400, "InvalidParameterValue"},
-		{"no signature", func(f url.Values) { f.Del("signature") }, 400, "MissingParameter"},
-		{"no payload", func(f url.Values) { f.Del("payloadJSON") }, 400, "MissingParameter"},
-		{"no merchantId", func(f url.Values) { f.Del("merchantId") }, 400, "MissingParameter"},
+		{"no signature", func(f url.Values) { f.Del("signature") }, 400, "MissingParameterValue"},
+		{"no payload", func(f url.Values) { f.Del("payloadJSON") }, 400, "MissingParameterValue"},
+		{"no merchantId", func(f url.Values) { f.Del("merchantId") }, 400, "MissingParameterValue"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
