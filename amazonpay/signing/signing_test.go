@@ -392,3 +392,23 @@ func TestNewSigner_Validation(t *testing.T) {
 		t.Error("bad algorithm accepted")
 	}
 }
+
+// The Node SDK signs a query value's ' bare (encodeURIComponent keeps it)
+// while its HTTP layer sends %27; the verifier must accept what Node signed.
+func TestVerifyRequest_NodeQueryEncoding(t *testing.T) {
+	k := key(t)
+	s, _ := NewSigner("SANDBOX-TEST", k, AlgorithmV2)
+	h := hdr("accept", "application/json", "x-amz-pay-date", "2024-01-15T12:34:56Z",
+		"x-amz-pay-host", "pay-api.amazon.com", "x-amz-pay-region", "na")
+	signed := "accept;x-amz-pay-date;x-amz-pay-host;x-amz-pay-region"
+	c, _ := CanonicalRequest(Request{Method: "GET", Path: "/v2/reports", Query: "nextToken=it's(1)!*&pageSize=10", Header: h, SignedHeaders: signed})
+	sig, _ := s.SignString(StringToSign(AlgorithmV2, c))
+	r := httptest.NewRequest("GET", "/v2/reports?pageSize=10&nextToken=it%27s(1)!*", nil)
+	for k, v := range h {
+		r.Header[k] = v
+	}
+	r.Header.Set("Authorization", Authorization{AlgorithmV2, "SANDBOX-TEST", signed, sig}.String())
+	if _, err := VerifyRequest(r, nil, keysFor(k)); err != nil {
+		t.Fatal(err)
+	}
+}

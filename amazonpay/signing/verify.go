@@ -3,8 +3,10 @@ package signing
 import (
 	"crypto/rsa"
 	"encoding/base64"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -184,16 +186,56 @@ func pathCandidates(u *url.URL) []string {
 
 // queryCandidates: the query as received (Node, PHP, .NET, Ruby sign what
 // they send), then decoded, RFC 3986-encoded and sorted (Java sends its
-// query raw and unsorted but signs it that way).
+// query raw and unsorted but signs it that way), then the way the Node SDK
+// signs it: keys sorted and left raw, values through JavaScript's
+// encodeURIComponent. Node's HTTP layer sends ' as %27 although the SDK
+// signed it bare, so the received query alone does not verify.
 func queryCandidates(u *url.URL) []string {
 	raw := u.RawQuery
 	vals, err := url.ParseQuery(raw)
 	if err != nil {
 		return []string{raw}
 	}
-	norm := CanonicalQuery(vals)
-	if norm == raw {
-		return []string{raw}
+	out := []string{raw}
+	for _, c := range []string{CanonicalQuery(vals), nodeQuery(vals)} {
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
 	}
-	return []string{raw, norm}
+	return out
+}
+
+// nodeQuery renders v as the Node SDK canonicalises queries.
+func nodeQuery(v url.Values) string {
+	keys := slices.Sorted(maps.Keys(v))
+	var b strings.Builder
+	for _, k := range keys {
+		for _, val := range v[k] {
+			if b.Len() > 0 {
+				b.WriteByte('&')
+			}
+			b.WriteString(k)
+			b.WriteByte('=')
+			b.WriteString(encodeURIComponent(val))
+		}
+	}
+	return b.String()
+}
+
+// encodeURIComponent keeps what JavaScript's function keeps: the RFC 3986
+// unreserved characters plus ! ' ( ) *.
+func encodeURIComponent(s string) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if unreserved(c) || strings.IndexByte("!'()*", c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hexDigits[c>>4])
+		b.WriteByte(hexDigits[c&15])
+	}
+	return b.String()
 }
