@@ -57,14 +57,23 @@ func (c *conn) SubscriptionByChargePermission(ctx context.Context, cpID string) 
 
 // UpdateSubscription implements [shop.SubscriptionStore].
 func (c *conn) UpdateSubscription(ctx context.Context, s *shop.Subscription) error {
+	if err := s.Plan.Validate(); err != nil {
+		return err
+	}
+	if s.ChargePermissionID == "" {
+		return shop.Errorf(shop.EINVALID, "A subscription needs a charge permission.")
+	}
 	now := c.now()
 	res, err := c.q.ExecContext(ctx, `
 		UPDATE subscriptions SET buyer_email = $1, buyer_name = $2, status = $3, periods_paid = $4,
 			current_period_start = $5, current_period_end = $6, next_renewal_at = $7, dunning_attempts = $8,
-			canceled_at = $9, updated_at = $10, version = version + 1
+			canceled_at = $9, updated_at = $10, version = version + 1,
+			product_id = $13, plan_unit = $14, plan_count = $15, plan_amount = $16, plan_trial_days = $17,
+			charge_permission_id = $18
 		WHERE id = $11 AND version = $12`,
 		s.BuyerEmail, s.BuyerName, string(s.Status), s.PeriodsPaid, us(s.CurrentPeriodStart), us(s.CurrentPeriodEnd),
-		us(s.NextRenewalAt), s.DunningAttempts, us(s.CanceledAt), us(now), s.ID, s.Version)
+		us(s.NextRenewalAt), s.DunningAttempts, us(s.CanceledAt), us(now), s.ID, s.Version,
+		s.ProductID, string(s.Plan.Unit), s.Plan.Count, s.Plan.Amount, s.Plan.TrialDays, s.ChargePermissionID)
 	if err != nil {
 		return wrap("update subscription", err)
 	}
