@@ -512,7 +512,7 @@ func (c *Client) send(ctx context.Context, a attempt, out any) (*Response, error
 			}
 			continue
 		}
-		return c.finish(a, n, resp, data, out)
+		return c.finish(ctx, a, n, resp, data, out)
 	}
 }
 
@@ -546,9 +546,9 @@ func (c *Client) roundTrip(req *http.Request) (*http.Response, []byte, error) {
 var errBodyTooLarge = errors.New("response body exceeds 16 MiB")
 
 // finish turns the final response into the result or an *APIError.
-func (c *Client) finish(a attempt, attempts int, resp *http.Response, data []byte, out any) (*Response, error) {
+func (c *Client) finish(ctx context.Context, a attempt, attempts int, resp *http.Response, data []byte, out any) (*Response, error) {
 	r := &Response{Response: resp, RequestID: resp.Header.Get(signing.HeaderRequestID), IdempotencyKey: a.key, Attempts: attempts}
-	c.logger.LogAttrs(resp.Request.Context(), slog.LevelDebug, "amazonpay: call finished",
+	c.logger.LogAttrs(ctx, slog.LevelDebug, "amazonpay: call finished",
 		slog.String("operation", a.op.Name), slog.Int("status", resp.StatusCode),
 		slog.String("request_id", r.RequestID), slog.Int("attempts", attempts))
 	if resp.StatusCode >= 400 {
