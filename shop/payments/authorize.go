@@ -36,7 +36,10 @@ func (s *Service) createCharge(ctx context.Context, orderID int64, op shop.Opera
 			return plan{}, err
 		}
 		if m, err := a.find(ctx, op, key); err != nil || m != nil {
-			return plan{m: m}, err
+			if err != nil {
+				return plan{}, err
+			}
+			return same(m, &req)
 		}
 		o := a.o
 		amount := req.Amount

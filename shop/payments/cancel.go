@@ -26,7 +26,10 @@ func (s *Service) CloseAuthorization(ctx context.Context, orderID int64, req Req
 			return plan{}, err
 		}
 		if m, err := a.find(ctx, shop.OpCancel, key); err != nil || m != nil {
-			return plan{m: m}, err
+			if err != nil {
+				return plan{}, err
+			}
+			return same(m, &req)
 		}
 		if err := a.o.CanStart(shop.OpCancel, 0); err != nil {
 			return plan{}, amazonError(amazonpay.ReasonInvalidChargeStatus, "%s", shop.ErrorMessage(err))

@@ -52,7 +52,10 @@ func (s *Service) planCapture(ctx context.Context, a *applier, req *Request, key
 	// What this request did before, newest step first.
 	captureKey := key
 	if m, err := a.find(ctx, shop.OpCapture, key+afterReauthSuffix); err != nil || m != nil {
-		return plan{m: m}, err
+		if err != nil {
+			return plan{}, err
+		}
+		return same(m, req)
 	}
 	m, err := a.find(ctx, shop.OpCapture, key)
 	if err != nil {
@@ -60,7 +63,7 @@ func (s *Service) planCapture(ctx context.Context, a *applier, req *Request, key
 	}
 	if m != nil {
 		if m.Status != shop.MovementFailed || !expired(a, chargeOf(a.p, m.ChargeID)) {
-			return plan{m: m}, nil
+			return same(m, req)
 		}
 		// Amazon Pay refused the capture because the authorization had
 		// expired (the shop's clock had not seen it yet): re-authorize
@@ -188,7 +191,7 @@ func (s *Service) replaced(ctx context.Context, orderID int64, key string, res *
 	if res.Payment == nil || res.Order == nil {
 		return nil
 	}
-	var cancelID, failedID string
+	var cancelID, failedID, newID string
 	ms, err := s.store.MoneyMovements(ctx, orderID)
 	if err != nil {
 		return nil
@@ -202,10 +205,33 @@ func (s *Service) replaced(ctx context.Context, orderID int64, key string, res *
 			if m.Status == shop.MovementFailed {
 				failedID = m.ChargeID
 			}
+		case shop.AmazonIdempotencyKey(o.ID, o.Number, shop.OpAuthorize, reauthPrefix+key):
+			newID = m.ChargeID
 		}
 	}
-	if cancelID != "" {
+	switch {
+	case cancelID != "":
 		return chargeOf(res.Payment, cancelID)
+	case failedID != "":
+		return chargeOf(res.Payment, failedID)
+	case newID == "":
+		return nil
 	}
-	return chargeOf(res.Payment, failedID)
+	// The authorization had expired before this request touched it: the
+	// newest expired charge older than the new one.
+	var old *shop.Charge
+	fresh := chargeOf(res.Payment, newID)
+	for i := range res.Payment.Charges {
+		c := res.Payment.Charges[i]
+		if c.ID == newID || c.State != shop.ChargeCanceled || c.ReasonCode != string(amazonpay.ReasonExpiredUnused) {
+			continue
+		}
+		if fresh != nil && c.ExpiresAt.After(fresh.ExpiresAt) {
+			continue
+		}
+		if old == nil || c.ExpiresAt.After(old.ExpiresAt) {
+			old = &c
+		}
+	}
+	return old
 }

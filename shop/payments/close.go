@@ -26,7 +26,10 @@ func (s *Service) Close(ctx context.Context, orderID int64, req Request) (*Resul
 			return plan{}, err
 		}
 		if m, err := a.find(ctx, shop.OpClose, key); err != nil || m != nil {
-			return plan{m: m}, err
+			if err != nil {
+				return plan{}, err
+			}
+			return same(m, &req)
 		}
 		if err := a.o.CanStart(shop.OpClose, 0); err != nil {
 			return plan{}, amazonError(amazonpay.ReasonInvalidChargePermissionStatus, "%s", shop.ErrorMessage(err))

@@ -95,3 +95,13 @@ func isBusy(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Code == CodeOperationInProgress
 }
+
+// same refuses a request that reuses the key of an earlier one with
+// another amount: a retry must repeat the request, not change it.
+func same(m *shop.MoneyMovement, req *Request) (plan, error) {
+	if req.Amount != 0 && m.Amount != req.Amount {
+		return plan{}, &Error{Status: 422, Code: "idempotency_key_reused",
+			Message: "This idempotency key was already used for a " + string(m.Operation) + " of another amount on this order."}
+	}
+	return plan{m: m}, nil
+}

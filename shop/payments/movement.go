@@ -103,7 +103,42 @@ func (a *applier) begin(ctx context.Context, m *shop.MoneyMovement) (*shop.Money
 // resumed) and applies the answer. It runs detached from ctx's
 // cancellation: once begun, a movement is better finished than left.
 func (s *Service) exec(ctx context.Context, m *shop.MoneyMovement, co callOpts) (*Result, error) {
-	ctx = detach(ctx)
+	s.mu.Lock()
+	if f, ok := s.flights[m.ID]; ok {
+		s.mu.Unlock()
+		<-f.done
+		if f.res == nil {
+			return nil, f.err
+		}
+		res := *f.res
+		return &res, f.err
+	}
+	f := &flight{done: make(chan struct{})}
+	s.flights[m.ID] = f
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.flights, m.ID)
+		s.mu.Unlock()
+		close(f.done)
+	}()
+	f.res, f.err = s.execOnce(detach(ctx), m, co)
+	if f.res == nil {
+		return nil, f.err
+	}
+	res := *f.res // callers adjust their result; the shared one stays as it was
+	return &res, f.err
+}
+
+// execOnce is exec without the sharing.
+func (s *Service) execOnce(ctx context.Context, m *shop.MoneyMovement, co callOpts) (*Result, error) {
+	cur, err := s.store.MoneyMovement(ctx, m.ID)
+	if err != nil {
+		return nil, err
+	}
+	if cur.Status != shop.MovementPending {
+		return s.replay(ctx, cur, co) // finished meanwhile by another request
+	}
 	o, err := s.store.Order(ctx, m.OrderID)
 	if err != nil {
 		return nil, err

@@ -26,7 +26,10 @@ func (s *Service) Refund(ctx context.Context, orderID int64, req Request) (*Resu
 			return plan{}, err
 		}
 		if m, err := a.find(ctx, shop.OpRefund, key); err != nil || m != nil {
-			return plan{m: m}, err
+			if err != nil {
+				return plan{}, err
+			}
+			return same(m, &req)
 		}
 		o := a.o
 		amount := req.Amount

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/apaykit/apaykit/amazonpay"
@@ -70,6 +71,19 @@ type Service struct {
 	client *amazonpay.Client
 	log    *slog.Logger
 	cfg    Config
+
+	// flights holds the movements this process is executing, so that
+	// concurrent requests resuming the same movement share one Amazon
+	// Pay call instead of each replaying it.
+	mu      sync.Mutex
+	flights map[int64]*flight
+}
+
+// flight is one movement being executed.
+type flight struct {
+	done chan struct{}
+	res  *Result
+	err  error
 }
 
 // New checks cfg and returns a Service.
@@ -101,7 +115,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.GiveUpAfter <= 0 {
 		cfg.GiveUpAfter = DefaultGiveUpAfter
 	}
-	return &Service{store: cfg.Store, client: cfg.Client, log: cfg.Logger, cfg: cfg}, nil
+	return &Service{store: cfg.Store, client: cfg.Client, log: cfg.Logger, cfg: cfg, flights: map[int64]*flight{}}, nil
 }
 
 // Store returns the service's store.

@@ -93,10 +93,11 @@ func (s *Service) applyReads(ctx context.Context, orderID int64, reads []reading
 		if err != nil {
 			return err
 		}
+		// Charges and refunds first: a charge permission that Amazon Pay
+		// closed because its charge was captured in full must find the
+		// order captured, not close an order it thinks unpaid.
 		for _, r := range reads {
 			switch {
-			case r.cp != nil:
-				err = a.chargePermission(ctx, r.cp)
 			case r.charge != nil:
 				_, err = a.charge(ctx, r.charge)
 			case r.refund != nil:
@@ -104,6 +105,13 @@ func (s *Service) applyReads(ctx context.Context, orderID int64, reads []reading
 			}
 			if err != nil {
 				return err
+			}
+		}
+		for _, r := range reads {
+			if r.cp != nil {
+				if err := a.chargePermission(ctx, r.cp); err != nil {
+					return err
+				}
 			}
 		}
 		for _, c := range calls {

@@ -43,6 +43,9 @@ func New(t testing.TB, db *sqlstoretest.DB, opts ...Option) *Env {
 	srv := amazonpaytest.NewServer(t, amazonpaytest.WithClientOptions(
 		amazonpay.WithRetry(amazonpay.RetryPolicy{BaseDelay: 2 * time.Millisecond, MaxDelay: 10 * time.Millisecond})))
 	db.DB.Now = srv.Emulator.Now
+	// Tests run in parallel against one PostgreSQL server; bound each
+	// store's share of its connections, as a deployment would.
+	db.SQLDB().SetMaxOpenConns(16)
 	cfg := payments.Config{Store: db, Client: srv.Client, Now: srv.Emulator.Now, BusyWait: 20 * time.Second}
 	for _, o := range opts {
 		o(&cfg)
@@ -127,7 +130,7 @@ func (e *Env) Checkout(ctx context.Context, o *shop.Order, opts OrderOptions) (s
 	if _, err := e.Amazon.BuyerSignIn(ctx, id, amazonpaytest.Buyer{PaymentMethod: opts.Card}); err != nil {
 		return "", fmt.Errorf("buyer sign-in: %w", err)
 	}
-	pending := true
+	pending := opts.Intent != amazonpay.PaymentIntentAuthorizeWithCapture
 	_, _, err = c.CheckoutSessions.Update(ctx, id, &amazonpay.UpdateCheckoutSessionRequest{
 		WebCheckoutDetails: &amazonpay.WebCheckoutDetails{CheckoutResultReturnURL: "https://shop.example/result"},
 		PaymentDetails: &amazonpay.PaymentDetails{PaymentIntent: opts.Intent, ChargeAmount: price,
