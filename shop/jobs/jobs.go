@@ -361,3 +361,64 @@ func (e *retryAtError) Unwrap() error { return e.err }
 // RetryAt asks for the job to run again at at (unless it has used all its
 // attempts), e.g. after a 429 or while an authorization is pending.
 func RetryAt(err error, at time.Time) error { return &retryAtError{err, at} }
+
+// Drain runs due jobs until no job is queued to run within horizon of now:
+// unlike RunDue it also waits for jobs that were put back for a short while
+// (a 429's retry, a backoff), so `apay subscriptions renew --due` ends with
+// the work done, not merely attempted. It returns how many job runs it made.
+func (r *Runner) Drain(ctx context.Context, horizon time.Duration, progress func(done int)) (int, error) {
+	total := 0
+	for {
+		n, err := r.RunDue(ctx, func(done int) {
+			if progress != nil {
+				progress(total + done)
+			}
+		})
+		total += n
+		if err != nil {
+			return total, err
+		}
+		next, ok, err := r.nextQueued(ctx)
+		if err != nil {
+			return total, err
+		}
+		wait := next.Sub(r.cfg.Now())
+		if !ok || wait > horizon {
+			return total, nil
+		}
+		if err := sleepCtx(ctx, max(wait, time.Millisecond)); err != nil {
+			return total, err
+		}
+	}
+}
+
+// nextQueued returns the earliest RunAt of a queued job, or of a running
+// job's lease end (its runner may have died).
+func (r *Runner) nextQueued(ctx context.Context) (time.Time, bool, error) {
+	js, err := r.cfg.Store.Jobs(ctx, shop.JobFilter{Status: []shop.JobStatus{shop.JobQueued, shop.JobRunning}, Limit: 1000})
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	var next time.Time
+	for _, j := range js {
+		at := j.RunAt
+		if j.Status == shop.JobRunning {
+			at = j.LockedUntil
+		}
+		if next.IsZero() || at.Before(next) {
+			next = at
+		}
+	}
+	return next, !next.IsZero(), nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -53,6 +53,15 @@ type Config struct {
 	Now func() time.Time
 	// Sleep waits d or until ctx ends (default: a timer). Tests replace it.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Slack is added to every wait for a token (default 25 ms; negative
+	// for none). It does not lower the rate — the bucket refills in
+	// absolute time, so the next token is due at the same instant however
+	// late this one was taken — but it keeps the request from reaching
+	// Amazon before Amazon's own bucket, which started counting when the
+	// first request of the burst arrived (a network latency after ours),
+	// has refilled: without it the first request after the burst meets
+	// 0.99 of a token and is throttled.
+	Slack time.Duration
 	// MinRateFraction bounds the multiplicative decrease: the rate never
 	// goes below configured/MinRateFraction (default 8).
 	MinRateFraction int64
@@ -92,6 +101,12 @@ func New(cfg Config) (*Limiter, error) {
 	}
 	if cfg.Sleep == nil {
 		cfg.Sleep = sleep
+	}
+	if cfg.Slack == 0 {
+		cfg.Slack = 25 * time.Millisecond
+	}
+	if cfg.Slack < 0 {
+		cfg.Slack = 0
 	}
 	if cfg.MinRateFraction <= 0 {
 		cfg.MinRateFraction = 8
@@ -144,7 +159,7 @@ func (l *Limiter) Wait(ctx context.Context, opClass string) error {
 		}
 		slept = true
 		start := time.Now()
-		err = l.cfg.Sleep(ctx, wait)
+		err = l.cfg.Sleep(ctx, wait+l.cfg.Slack)
 		l.mu.Lock()
 		l.stats.WaitedNanos += int64(time.Since(start))
 		l.mu.Unlock()
