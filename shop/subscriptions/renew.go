@@ -18,10 +18,10 @@ import (
 type outcome int
 
 const (
-	charged  outcome = iota // Captured
-	pending                 // AuthorizationInitiated / Authorized / CaptureInitiated: wait
-	declined                // SoftDeclined, HardDeclined, …: dunning
-	overLimit               // PeriodicAmountExceeded: flag, do not retry
+	charged   outcome = iota // Captured
+	pending                  // AuthorizationInitiated / Authorized / CaptureInitiated: wait
+	declined                 // SoftDeclined, HardDeclined, …: dunning
+	overLimit                // PeriodicAmountExceeded: flag, do not retry
 )
 
 // amazonError turns an Amazon Pay error into a shop error whose message is

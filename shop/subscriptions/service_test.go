@@ -287,7 +287,7 @@ func TestRecurringMonthlyLimit(t *testing.T) {
 		// 200 a week can reach 5 × 200 = 1,000 USD in a month: allowed.
 		weekly := e.product("W", shop.BillingPlan{Unit: shop.PeriodWeek, Count: 1, Amount: 20000}, "USD")
 		sub := e.subscribe(weekly.ID, amazonpaytest.Buyer{})
-		nov := db.Clock.Now() // Nov 23
+		nov := db.Clock.Now()         // Nov 23
 		e.advance(7 * 24 * time.Hour) // Nov 30
 		e.runJobs()
 		e.advance(7 * 24 * time.Hour) // Dec 7
