@@ -28,6 +28,7 @@ import (
 
 	"github.com/apaykit/apaykit/amazonpay"
 	"github.com/apaykit/apaykit/shop"
+	"github.com/apaykit/apaykit/shop/jobs"
 )
 
 // Quota is one operation's burst (maximum quota, requests) and restore rate
@@ -237,5 +238,17 @@ func sleep(ctx context.Context, d time.Duration) error {
 		return ctx.Err()
 	case <-t.C:
 		return nil
+	}
+}
+
+// Gauges returns the limiter's counters as /metrics samples.
+func (l *Limiter) Gauges() []jobs.Gauge {
+	st := l.Stats()
+	acct := map[string]string{"account": l.cfg.Account}
+	return []jobs.Gauge{
+		{Name: "apay_throttle_tokens_total", Help: "Tokens taken from the shared Amazon Pay quota buckets.", Type: "counter", Labels: acct, Value: float64(st.Tokens)},
+		{Name: "apay_throttle_waits_total", Help: "Calls that waited for a token.", Type: "counter", Labels: acct, Value: float64(st.Waits)},
+		{Name: "apay_throttle_wait_seconds_total", Help: "Time spent waiting for tokens.", Type: "counter", Labels: acct, Value: float64(st.WaitedNanos) / 1e9},
+		{Name: "apay_throttle_429_total", Help: "TooManyRequests answers from Amazon Pay (each shrinks the rate).", Type: "counter", Labels: acct, Value: float64(st.Throttled)},
 	}
 }
