@@ -1,29 +1,19 @@
 package cli
 
 import (
-	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"log"
 	"log/slog"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
 	"strings"
 	"time"
 
-	"github.com/apaykit/apaykit/amazonpay/notification"
 	"github.com/apaykit/apaykit/emulator"
 	"github.com/apaykit/apaykit/emulator/sns"
 	"github.com/spf13/cobra"
@@ -51,9 +41,10 @@ func newEmulatorCommand(*App) *cobra.Command {
 
 It prints one line per listener, "emulator listening on http://127.0.0.1:PORT"
 and, with --tls-addr, "emulator listening on https://127.0.0.1:PORT"; port 0
-picks a free port. The HTTPS listener uses a self-signed certificate made at
-start for 127.0.0.1, ::1 and localhost (the official SDKs only speak HTTPS): its
-PEM goes to --cert-out, or to stderr. Trust keys with --key ID=public.pem
+picks a free port. The HTTPS listener's certificate (for 127.0.0.1, ::1 and
+localhost; the official SDKs only speak HTTPS) comes from a CA made at start,
+the same CA that signs the notifications sent to --notify: its PEM goes to
+--cert-out, or to stderr. Trust keys with --key ID=public.pem
 (repeatable) or POST /_emulator/keys. --state FILE keeps keys and objects in
 SQLite across restarts. SIGINT or SIGTERM shuts down gracefully.`,
 		Args: cobra.NoArgs,
@@ -63,8 +54,8 @@ SQLite across restarts. SIGINT or SIGTERM shuts down gracefully.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.addr, "addr", "127.0.0.1:0", "HTTP listen address (\"\" for none)")
-	fl.StringVar(&f.tlsAddr, "tls-addr", "", "HTTPS listen address with a self-signed certificate")
-	fl.StringVar(&f.certOut, "cert-out", "", "write the self-signed certificate (PEM) to this file instead of stderr")
+	fl.StringVar(&f.tlsAddr, "tls-addr", "", "HTTPS listen address (certificate from a CA made at start)")
+	fl.StringVar(&f.certOut, "cert-out", "", "write the CA certificate (PEM) that vouches for the HTTPS listener and the notification signatures to this file instead of stderr")
 	fl.StringArrayVar(&f.keys, "key", nil, "trust a merchant key: ID=path/to/public.pem (repeatable)")
 	fl.StringVar(&f.notify, "notify", "", "URL that receives the notifications (IPN)")
 	fl.StringVar(&f.state, "state", "", "keep the state in this SQLite file across restarts")
@@ -87,64 +78,68 @@ func runEmulator(ctx context.Context, f emulatorFlags, stdout, stderr io.Writer)
 	if f.verbose {
 		logger = slog.New(slog.NewTextHandler(stderr, nil))
 	}
-	opts := emulator.Options{Logger: logger, StatePath: f.state, Keys: keys, NotifyURL: f.notify,
-		Throttling: emulator.Throttling{Enabled: f.throttle}}
+	// One Issuer signs the notifications and serves HTTPS, so a merchant
+	// trusts a single CA file (--cert-out) for both.
 	issuer, err := sns.NewIssuer(sns.IssuerConfig{})
 	if err != nil {
 		return err
 	}
-	notifier := &snsNotifier{client: &http.Client{Timeout: 10 * time.Second}, issuer: issuer}
-	if f.notify != "" {
-		opts.Notifier = notifier
-	}
+	opts := emulator.Options{Logger: logger, StatePath: f.state, Keys: keys, NotifyURL: f.notify,
+		Throttling:    emulator.Throttling{Enabled: f.throttle},
+		Notifications: emulator.NotificationOptions{Issuer: issuer}}
 	emu, err := emulator.New(opts)
 	if err != nil {
 		return err
 	}
 	defer emu.Close()
 
-	mux := http.NewServeMux()
-	mux.Handle("GET "+sns.CertPath, issuer.CertHandler())
-	mux.Handle("/", emu.Handler())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slogToLog(logger)}
+	srv := &http.Server{Handler: emu.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slogToLog(logger)}
 	var listeners []net.Listener
 	closeAll := func() {
 		for _, l := range listeners {
 			_ = l.Close()
 		}
 	}
+	var plainListener, tlsListener net.Listener
 	if f.addr != "" {
 		l, err := net.Listen("tcp", f.addr)
 		if err != nil {
 			return fmt.Errorf("listen %s: %w", f.addr, err)
 		}
+		plainListener = l
 		listeners = append(listeners, l)
 	}
-	var tlsListener net.Listener
 	if f.tlsAddr != "" {
-		cert, certPEM, err := selfSignedCert(time.Now())
-		if err != nil {
-			closeAll()
-			return err
-		}
+		caPEM := issuer.Certificates().CA
 		if f.certOut != "" {
-			if err := os.WriteFile(f.certOut, certPEM, 0o644); err != nil {
+			if err := os.WriteFile(f.certOut, caPEM, 0o644); err != nil {
 				closeAll()
 				return fmt.Errorf("write certificate: %w", err)
 			}
 		} else {
-			_, _ = stderr.Write(certPEM)
+			_, _ = stderr.Write(caPEM)
 		}
 		l, err := net.Listen("tcp", f.tlsAddr)
 		if err != nil {
 			closeAll()
 			return fmt.Errorf("listen %s: %w", f.tlsAddr, err)
 		}
-		tlsListener = tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		tlsListener = tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{issuer.TLSCertificate()}, MinVersion: tls.VersionTLS12})
 		listeners = append(listeners, tlsListener)
-		if err := issuer.SetCertURL("https://" + l.Addr().String() + sns.CertPath); err == nil {
-			notifier.signed = true
-		}
+	}
+	// The public URL builds amazonPayRedirectUrl and the notifications'
+	// SigningCertURL; verifiers fetch certificates over https only, so the
+	// TLS listener wins when there is one.
+	public := ""
+	switch {
+	case tlsListener != nil:
+		public = "https://" + tlsListener.Addr().String()
+	case plainListener != nil:
+		public = "http://" + plainListener.Addr().String()
+	}
+	if err := emu.SetPublicURL(public); err != nil {
+		closeAll()
+		return err
 	}
 
 	errc := make(chan error, len(listeners))
@@ -188,91 +183,6 @@ func parseKeyFlags(vals []string) ([]emulator.Key, error) {
 		keys = append(keys, emulator.Key{PublicKeyID: id, PublicKey: string(b)})
 	}
 	return keys, nil
-}
-
-// selfSignedCert makes an ECDSA certificate for 127.0.0.1, ::1 and
-// localhost, valid for a year, and returns it with its PEM.
-func selfSignedCert(now time.Time) (tls.Certificate, []byte, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
-	if err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: "apay emulator", Organization: []string{"apaykit"}},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(365 * 24 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		DNSNames:              []string{"localhost"},
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, certPEM, nil
-}
-
-// snsNotifier delivers the emulator's notifications as Amazon does: an SNS
-// HTTP notification (text/plain JSON envelope) signed by an in-memory
-// certificate the emulator serves at sns.CertPath. Without an HTTPS
-// listener the certificate URL cannot be https, so envelopes go unsigned
-// (Signature empty) and a verifying receiver rejects them; use --tls-addr.
-type snsNotifier struct {
-	client *http.Client
-	issuer *sns.Issuer
-	signed bool
-}
-
-func (n *snsNotifier) Deliver(ctx context.Context, in emulator.Notification) error {
-	msg := notification.Message{MerchantID: in.MerchantID, ObjectType: notification.ObjectType(in.ObjectType), ObjectID: in.ObjectID,
-		ChargePermissionID: in.ChargePermissionID, NotificationType: notification.NotificationType(in.NotificationType),
-		NotificationID: in.NotificationID, NotificationVersion: "V2"}
-	var env *notification.Envelope
-	if n.signed {
-		e, err := n.issuer.Notification(msg, "2")
-		if err != nil {
-			return err
-		}
-		env = e
-	} else {
-		body, err := json.Marshal(msg)
-		if err != nil {
-			return err
-		}
-		env = &notification.Envelope{Type: notification.TypeNotification, MessageID: in.NotificationID, TopicARN: sns.DefaultTopicARN,
-			Message: string(body), Timestamp: time.Now().UTC().Format(notification.TimestampFormat), SignatureVersion: "2"}
-	}
-	b, err := json.Marshal(env)
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, in.URL, bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "text/plain; charset=UTF-8")
-	req.Header.Set("x-amz-sns-message-type", env.Type)
-	req.Header.Set("x-amz-sns-message-id", env.MessageID)
-	req.Header.Set("x-amz-sns-topic-arn", env.TopicARN)
-	res, err := n.client.Do(req)
-	if err != nil {
-		return err
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 1<<16))
-	_ = res.Body.Close()
-	if res.StatusCode >= 300 {
-		return fmt.Errorf("notification endpoint answered %s", res.Status)
-	}
-	return nil
 }
 
 // slogToLog routes net/http's server errors (TLS handshakes from clients
