@@ -603,3 +603,19 @@ func truncate(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// Due lists the subscriptions due now by the service's clock (at most
+// limit; 0 means 100), for the admin page and the REST API.
+func (s *Service) Due(ctx context.Context, limit int) ([]*shop.Subscription, error) {
+	return s.cfg.Store.DueSubscriptions(ctx, s.now(), limit)
+}
+
+// MonthlyUsage is what sub's charge permission was charged (or has
+// reserved) in the current calendar month, UTC, and Amazon's limit.
+func (s *Service) MonthlyUsage(ctx context.Context, sub *shop.Subscription) (used, limit int64, err error) {
+	u, err := s.cfg.Store.RecurringUsage(ctx, sub.ChargePermissionID, s.now())
+	if err != nil {
+		return 0, 0, err
+	}
+	return u.Amount, shop.RecurringMonthlyLimit(sub.Currency), nil
+}
