@@ -52,7 +52,7 @@ func NewSubscription(s *shop.Subscription, usage int64) Subscription {
 		CurrentPeriodStart: s.CurrentPeriodStart, CurrentPeriodEnd: s.CurrentPeriodEnd, DunningAttempts: s.DunningAttempts,
 		BuyerEmail: s.BuyerEmail, BuyerName: s.BuyerName, MonthlyUsage: fmtAmount(usage, s.Currency),
 		MonthlyLimit: fmtAmount(shop.RecurringMonthlyLimit(s.Currency), s.Currency),
-		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt, Version: s.Version,
+		CreatedAt:    s.CreatedAt, UpdatedAt: s.UpdatedAt, Version: s.Version,
 	}
 	if !s.NextRenewalAt.IsZero() {
 		t := s.NextRenewalAt

@@ -116,4 +116,3 @@ func TestSubscriptionEndpoints(t *testing.T) {
 	}
 	_ = amazonpay.ChargePermissionTypeRecurring
 }
-
