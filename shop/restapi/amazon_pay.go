@@ -76,17 +76,20 @@ type Reauthorization struct {
 	ReplacedReasonCode  string `json:"replaced_reason_code,omitempty"`
 }
 
+// opFunc is a service operation as a method expression.
+type opFunc = func(*payments.Service, context.Context, int64, payments.Request) (*payments.Result, error)
+
 // operations maps the path's operation names to the service.
 var operations = map[string]struct {
-	run       func(*payments.Service) func(context.Context, int64, payments.Request) (*payments.Result, error)
+	run       opFunc
 	hasAmount bool
 }{
-	"authorize":             {func(s *payments.Service) func(context.Context, int64, payments.Request) (*payments.Result, error) { return s.Authorize }, true},
-	"capture":               {func(s *payments.Service) func(context.Context, int64, payments.Request) (*payments.Result, error) { return s.Capture }, true},
-	"authorize-and-capture": {func(s *payments.Service) func(context.Context, int64, payments.Request) (*payments.Result, error) { return s.AuthorizeAndCapture }, true},
-	"close-authorization":   {func(s *payments.Service) func(context.Context, int64, payments.Request) (*payments.Result, error) { return s.CloseAuthorization }, false},
-	"refund":                {func(s *payments.Service) func(context.Context, int64, payments.Request) (*payments.Result, error) { return s.Refund }, true},
-	"close":                 {func(s *payments.Service) func(context.Context, int64, payments.Request) (*payments.Result, error) { return s.Close }, false},
+	"authorize":             {(*payments.Service).Authorize, true},
+	"capture":               {(*payments.Service).Capture, true},
+	"authorize-and-capture": {(*payments.Service).AuthorizeAndCapture, true},
+	"close-authorization":   {(*payments.Service).CloseAuthorization, false},
+	"refund":                {(*payments.Service).Refund, true},
+	"close":                 {(*payments.Service).Close, false},
 }
 
 // amazonPay serves POST /orders/{id}/amazon-pay/{op}.
@@ -121,7 +124,7 @@ func (a *API) amazonPay(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	res, err := op.run(a.pay)(ctx, o.ID, req)
+	res, err := op.run(a.pay, ctx, o.ID, req)
 	if err != nil {
 		writeError(w, err)
 		return
