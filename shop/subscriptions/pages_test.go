@@ -89,11 +89,11 @@ func TestPages(t *testing.T) {
 		return next
 	}
 
-	code, loc, _ := do("POST", "/subscriptions/start", url.Values{"product_id": {"999"}}, false)
+	code, _, _ := do("POST", "/subscriptions/start", url.Values{"product_id": {"999"}}, false)
 	if code != http.StatusNotFound {
 		t.Fatalf("unknown product: %d", code)
 	}
-	code, loc, _ = do("POST", "/subscriptions/start", url.Values{"product_id": {itoa(p.ID)}}, false)
+	code, loc, _ := do("POST", "/subscriptions/start", url.Values{"product_id": {itoa(p.ID)}}, false)
 	if code != http.StatusSeeOther || sessionOf(loc) == "" {
 		t.Fatalf("start = %d %s", code, loc)
 	}
