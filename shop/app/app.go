@@ -1,0 +1,279 @@
+// Package app assembles a shop server from a [Config]: the store (SQLite or
+// PostgreSQL), the Amazon Pay client, the checkout service, the web pages,
+// and the background jobs, behind one http.Handler.
+//
+// It is the one place where the shop's parts meet, so that `apay demo`,
+// `apay shop serve`, the Lambda handler and tests build exactly the same
+// server. Other parts mount here:
+//
+//	a, err := app.New(ctx, cfg)
+//	a.Handle("/api/", restapi.New(a.Store, …))                      // public (own auth)
+//	a.HandleAdmin("GET /admin/orders", ordersPage)                   // behind the admin login
+//	a.Web.AddAdminLink("/admin/orders", "Orders")                    // listed on /admin/
+//	a.AddJob("reauthorize", time.Hour, func(ctx context.Context) error { … })
+//	err = a.Serve(ctx, listener)
+//
+// Mounted handlers sit behind the same security headers and cross-origin
+// protection as the pages, and report errors with [web.Handler.Error] (JSON
+// or HTML from one mapping). Register everything before Serve.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apaykit/apaykit/amazonpay"
+	"github.com/apaykit/apaykit/shop"
+	"github.com/apaykit/apaykit/shop/checkout"
+	"github.com/apaykit/apaykit/shop/sqlstore"
+	"github.com/apaykit/apaykit/shop/web"
+)
+
+// Config is everything a shop server needs. Client, BaseURL, StoreID,
+// MerchantID and one of DB or Store are required.
+type Config struct {
+	// DB is the database: an SQLite file path (default) or a
+	// postgres:// DSN. Ignored when Store is set.
+	DB string
+	// Store is an already open store (tests); the App does not close it.
+	Store shop.Store
+	// Client calls Amazon Pay or an emulator.
+	Client *amazonpay.Client
+	// BaseURL is the shop's public URL (http(s)://host[:port]); Amazon Pay
+	// sends buyers back to it.
+	BaseURL string
+	// StoreID and MerchantID are the Amazon Pay store id (LwA client id)
+	// and merchant id.
+	StoreID    string
+	MerchantID string
+	// Currency is the shop's (ledger) currency; default by the client's
+	// region: JPY for jp, EUR for eu, USD otherwise.
+	Currency string
+	// PaymentIntent is Authorize (default), AuthorizeWithCapture or
+	// Confirm; CanHandlePendingAuthorization lets Amazon Pay decide later.
+	PaymentIntent                 amazonpay.PaymentIntent
+	CanHandlePendingAuthorization bool
+	// CheckoutJSURL is where browsers load checkout.js; default Amazon's
+	// for the client's region.
+	CheckoutJSURL string
+	// Secret keys the review tokens and admin sessions (at least 32 bytes;
+	// keep it stable across restarts). Empty: random per process.
+	Secret []byte
+	// ShopName is shown on the pages and sent as merchantStoreName.
+	ShopName string
+	// Logger receives the shop's log lines (default discard). Secrets
+	// never reach it.
+	Logger *slog.Logger
+	// ReconcileInterval is how often checkouts nobody came back from are
+	// settled (default 1 minute; negative: never).
+	ReconcileInterval time.Duration
+}
+
+// App is an assembled shop.
+type App struct {
+	// Store is the shop's persistence.
+	Store shop.Store
+	// Client is the Amazon Pay client.
+	Client *amazonpay.Client
+	// Checkout is the storefront's payment service.
+	Checkout *checkout.Service
+	// Web serves the pages; routes added with Handle sit behind its
+	// security headers and cross-origin protection.
+	Web *web.Handler
+	// Logger is the shop's logger.
+	Logger *slog.Logger
+
+	ownStore bool
+	jobs     []job
+}
+
+type job struct {
+	name  string
+	every time.Duration
+	fn    func(ctx context.Context) error
+}
+
+// New opens (and migrates) the store and builds the shop.
+func New(ctx context.Context, cfg Config) (*App, error) {
+	if cfg.Client == nil {
+		return nil, errors.New("app: Config.Client is required")
+	}
+	a := &App{Client: cfg.Client, Logger: cfg.Logger}
+	if a.Logger == nil {
+		a.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Currency == "" {
+		cfg.Currency = DefaultCurrency(cfg.Client.Region())
+	}
+	if cfg.CheckoutJSURL == "" {
+		cfg.CheckoutJSURL = CheckoutJSURL(cfg.Client.Region())
+	}
+	if len(cfg.Secret) == 0 {
+		cfg.Secret = make([]byte, 32)
+		_, _ = rand.Read(cfg.Secret)
+	}
+	a.Store = cfg.Store
+	if a.Store == nil {
+		if cfg.DB == "" {
+			return nil, errors.New("app: Config.DB (APAY_DB) is required")
+		}
+		db, err := sqlstore.Open(ctx, cfg.DB)
+		if err != nil {
+			return nil, err
+		}
+		db.Logger = a.Logger
+		a.Store, a.ownStore = db, true
+	}
+	co, err := checkout.New(checkout.Config{
+		Store: a.Store, Client: cfg.Client, BaseURL: cfg.BaseURL, StoreID: cfg.StoreID, MerchantID: cfg.MerchantID,
+		Currency: cfg.Currency, StoreName: cfg.ShopName, PaymentIntent: cfg.PaymentIntent,
+		CanHandlePendingAuthorization: cfg.CanHandlePendingAuthorization, Secret: cfg.Secret, Logger: a.Logger,
+	})
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Checkout = co
+	if a.Web, err = web.New(web.Config{Checkout: co, CheckoutJSURL: cfg.CheckoutJSURL, Secret: cfg.Secret, ShopName: cfg.ShopName, Logger: a.Logger}); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if every := cfg.ReconcileInterval; every >= 0 {
+		if every == 0 {
+			every = time.Minute
+		}
+		a.AddJob("reconcile-checkouts", every, func(ctx context.Context) error {
+			_, err := co.Reconcile(ctx, time.Now().Add(-2*time.Minute))
+			return err
+		})
+	}
+	return a, nil
+}
+
+// Handle mounts a handler on the shop (a net/http ServeMux pattern, e.g.
+// "/api/" or "POST /amazonpay/notifications"), behind the shop's security
+// headers and cross-origin protection. Call it before Serve.
+func (a *App) Handle(pattern string, h http.Handler) { a.Web.Handle(pattern, h) }
+
+// HandleAdmin mounts a handler that only signed-in admins reach (others are
+// sent to the login page, or get 401 JSON).
+func (a *App) HandleAdmin(pattern string, h http.Handler) {
+	a.Web.Handle(pattern, a.Web.RequireAdmin(h))
+}
+
+// AddJob runs fn every interval while the App serves (the first run one
+// interval after start). Errors are logged; a panic is logged and the job
+// keeps its schedule. Call it before Serve.
+func (a *App) AddJob(name string, every time.Duration, fn func(ctx context.Context) error) {
+	a.jobs = append(a.jobs, job{name: name, every: every, fn: fn})
+}
+
+// Handler is the shop as an http.Handler (for Lambda adapters and tests).
+func (a *App) Handler() http.Handler { return a.Web }
+
+// Serve serves the shop on l and runs the jobs until ctx ends, then shuts
+// down gracefully (in-flight requests get 10 seconds).
+func (a *App) Serve(ctx context.Context, l net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      90 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          log.New(slogWriter{a.Logger}, "", 0),
+	}
+	jobCtx, stopJobs := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for _, j := range a.jobs {
+		wg.Go(func() { a.runJob(jobCtx, j) })
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	var err error
+	select {
+	case <-ctx.Done():
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		if serr := srv.Shutdown(shutdownCtx); serr != nil {
+			_ = srv.Close()
+		}
+		cancel()
+	case err = <-errc:
+	}
+	stopJobs()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func (a *App) runJob(ctx context.Context, j job) {
+	t := time.NewTicker(j.every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		func() {
+			defer func() {
+				if v := recover(); v != nil {
+					a.Logger.Error("app: job panicked", "job", j.name, "panic", fmt.Sprint(v))
+				}
+			}()
+			if err := j.fn(ctx); err != nil && ctx.Err() == nil {
+				a.Logger.Error("app: job failed", "job", j.name, "error", err)
+			}
+		}()
+	}
+}
+
+// Close closes the store if the App opened it.
+func (a *App) Close() error {
+	if a.ownStore && a.Store != nil {
+		return a.Store.Close()
+	}
+	return nil
+}
+
+// CheckoutJSURL is Amazon's checkout.js for a region (api-objects.md
+// §16.1).
+func CheckoutJSURL(r amazonpay.Region) string {
+	switch r {
+	case amazonpay.RegionEU:
+		return "https://static-eu.payments-amazon.com/checkout.js"
+	case amazonpay.RegionJP:
+		return "https://static-fe.payments-amazon.com/checkout.js"
+	}
+	return "https://static-na.payments-amazon.com/checkout.js"
+}
+
+// DefaultCurrency is the ledger currency of a region: JPY in Japan, EUR in
+// Europe (GBP stores set it), USD in North America.
+func DefaultCurrency(r amazonpay.Region) string {
+	switch r {
+	case amazonpay.RegionEU:
+		return "EUR"
+	case amazonpay.RegionJP:
+		return "JPY"
+	}
+	return "USD"
+}
+
+// slogWriter routes net/http's server errors to the logger.
+type slogWriter struct{ l *slog.Logger }
+
+func (w slogWriter) Write(p []byte) (int, error) {
+	w.l.Warn("http: " + strings.TrimSpace(string(p)))
+	return len(p), nil
+}
