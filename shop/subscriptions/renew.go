@@ -68,6 +68,9 @@ func (s *Service) charge(ctx context.Context, cpID, currency string, amount int6
 	}
 	ch, _, err := s.cfg.Client.Charges.Create(ctx, &amazonpay.CreateChargeRequest{
 		ChargePermissionID: cpID, ChargeAmount: price, CaptureNow: true,
+		// No buyer is waiting: let Amazon take its time rather than
+		// answer TransactionTimedOut; the job looks again later.
+		CanHandlePendingAuthorization: true,
 		ChargeInitiator: amazonpay.ChargeInitiator("MITR"), Channel: amazonpay.Channel("Web"),
 		MerchantMetadata: &amazonpay.MerchantMetadata{MerchantReferenceID: ref},
 	}, amazonpay.WithIdempotencyKey(key))

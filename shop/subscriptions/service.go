@@ -64,8 +64,9 @@ type Config struct {
 	// shop.DefaultDunningSchedule()).
 	Dunning []time.Duration
 	// PendingRecheck is how long a renewal whose authorization is pending
-	// waits before it looks again (default 10 min); a notification for
-	// the charge can make it look sooner through [Service.ChargeNotified].
+	// (AuthorizationInitiated, settled by Amazon within 24 h and announced
+	// by a notification) waits before its job reads the charge again
+	// (default 10 min). The subscription does not move meanwhile.
 	PendingRecheck time.Duration
 	// Now is the shop's clock (default time.Now).
 	Now func() time.Time

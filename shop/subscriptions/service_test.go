@@ -389,3 +389,32 @@ func TestBadInput(t *testing.T) {
 		t.Fatalf("unknown product: %v", err)
 	}
 }
+
+// A renewal whose authorization is pending (sandbox card 0701) does not
+// move the subscription; its job looks again later, with the same key, and
+// records the charge once Amazon settled it.
+func TestPendingRenewal(t *testing.T) {
+	db := sqlstoretest.SQLite(t)
+	e := newEnv(t, db, nil)
+	trial := monthly
+	trial.TrialDays = 7
+	p := e.product("P", trial, "USD")
+	sub := e.subscribe(p.ID, amazonpaytest.Buyer{PaymentMethod: "0701"})
+	e.advance(8 * 24 * time.Hour)
+	e.runJobs()
+	if got := e.sub(sub.ID); got.PeriodsPaid != 0 || got.Status != shop.SubscriptionActive {
+		t.Fatalf("pending renewal moved the subscription: %+v", got)
+	}
+	queued := e.jobsOf(subscriptions.KindRenew, shop.JobQueued)
+	if len(queued) != 1 || !strings.Contains(queued[0].LastError, "pending") {
+		t.Fatalf("pending job = %+v", queued)
+	}
+	e.advance(11 * time.Minute) // Amazon settles (30 s) and the recheck is due (10 min)
+	e.runJobs()
+	if got := e.sub(sub.ID); got.PeriodsPaid != 1 || got.Status != shop.SubscriptionActive {
+		t.Fatalf("after settlement: %+v", got)
+	}
+	if u := e.usage(sub.ChargePermissionID, db.Clock.Now()); u != 2000 {
+		t.Fatalf("usage %d, want one charge", u)
+	}
+}
