@@ -71,7 +71,7 @@ func (s *Service) charge(ctx context.Context, cpID, currency string, amount int6
 		// No buyer is waiting: let Amazon take its time rather than
 		// answer TransactionTimedOut; the job looks again later.
 		CanHandlePendingAuthorization: true,
-		ChargeInitiator: amazonpay.ChargeInitiator("MITR"), Channel: amazonpay.Channel("Web"),
+		ChargeInitiator:               amazonpay.ChargeInitiator("MITR"), Channel: amazonpay.Channel("Web"),
 		MerchantMetadata: &amazonpay.MerchantMetadata{MerchantReferenceID: ref},
 	}, amazonpay.WithIdempotencyKey(key))
 	if err != nil {
