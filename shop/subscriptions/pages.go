@@ -136,6 +136,7 @@ type page struct {
 	Counts                    []jobs.JobCount
 	Flagged                   []*shop.Job
 	Throttle                  *throttle.Stats
+	Orders                    []*shop.Order
 }
 
 // Money formats minor units for people.
@@ -270,7 +271,19 @@ func (p *Pages) subPage(ctx context.Context, title string, sub *shop.Subscriptio
 	if err != nil {
 		return page{}, err
 	}
-	return page{Title: title, Base: CustomerBase, Token: p.Token(sub.ID), Sub: sub, Used: used, Limit: limit, CustomerURL: p.CustomerURL(sub.ID)}, nil
+	pg := page{Title: title, Base: CustomerBase, Token: p.Token(sub.ID), Sub: sub, Used: used, Limit: limit, CustomerURL: p.CustomerURL(sub.ID)}
+	if sub.BuyerEmail != "" {
+		orders, err := p.cfg.Service.cfg.Store.Orders(ctx, shop.OrderFilter{BuyerEmail: sub.BuyerEmail, Limit: 200})
+		if err != nil {
+			return page{}, err
+		}
+		for _, o := range orders {
+			if o.SubscriptionID == sub.ID {
+				pg.Orders = append(pg.Orders, o)
+			}
+		}
+	}
+	return pg, nil
 }
 
 func (p *Pages) customerPM(w http.ResponseWriter, r *http.Request) {

@@ -175,6 +175,7 @@ func (s *Service) record(ctx context.Context, p renewPayload, ok bool, detail st
 			}
 			return nil
 		}
+		amount := sub.Plan.Amount
 		if ok {
 			err = sub.RenewalSucceeded()
 			s.log.Info("renewal charged", "subscription", sub.ID, "period", p.Period, "charge", detail)
@@ -186,6 +187,9 @@ func (s *Service) record(ctx context.Context, p renewPayload, ok bool, detail st
 			return err
 		}
 		if err := tx.UpdateSubscription(ctx, sub); err != nil {
+			return err
+		}
+		if err := renewalOrder(ctx, tx, sub, amount, ok); err != nil {
 			return err
 		}
 		return enqueueRenewal(ctx, tx, sub)
@@ -250,4 +254,30 @@ func (s *Service) handleClose(ctx context.Context, j *shop.Job) error {
 		return jobs.Permanent(amazonError("close the charge permission", err))
 	}
 	return err
+}
+
+// renewalOrder records a renewal attempt in the buyer's order history: an
+// order linked to the subscription, captured when the charge went through
+// and declined when it did not — so the buyer (and the merchant's order
+// list) sees every attempt of the dunning schedule.
+func renewalOrder(ctx context.Context, tx shop.Tx, sub *shop.Subscription, amount int64, paid bool) error {
+	name := "Subscription renewal"
+	sku := ""
+	if p, err := tx.Product(ctx, sub.ProductID); err == nil {
+		name, sku = p.Name+" ("+sub.Plan.String()+")", p.SKU
+	}
+	o := &shop.Order{
+		Items: []shop.OrderItem{{ProductID: sub.ProductID, SKU: sku, Name: name, UnitPrice: amount, Quantity: 1}},
+		Total: amount, Currency: sub.Currency, BuyerEmail: sub.BuyerEmail, BuyerName: sub.BuyerName,
+		SubscriptionID: sub.ID,
+	}
+	if err := tx.CreateOrder(ctx, o); err != nil {
+		return err
+	}
+	if paid {
+		o.Status, o.Authorized, o.Captured = shop.StatusCaptured, amount, amount
+	} else {
+		o.Status = shop.StatusDeclined
+	}
+	return tx.UpdateOrder(ctx, o)
 }

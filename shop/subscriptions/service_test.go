@@ -418,3 +418,28 @@ func TestPendingRenewal(t *testing.T) {
 		t.Fatalf("usage %d, want one charge", u)
 	}
 }
+
+// Every renewal attempt appears in the buyer's order history, linked to
+// the subscription: declined ones (dunning) and the captured one.
+func TestRenewalOrderHistory(t *testing.T) {
+	db := sqlstoretest.SQLite(t)
+	e := newEnv(t, db, nil)
+	p := e.product("H", monthly, "USD")
+	sub := e.subscribe(p.ID, amazonpaytest.Buyer{Email: "hist@example.com"})
+	e.advance(31 * 24 * time.Hour)
+	e.control("/_emulator/faults", map[string]any{"operation": "CreateCharge", "status": 422, "reasonCode": "SoftDeclined"})
+	e.runJobs()
+	e.advance(25 * time.Hour)
+	e.runJobs()
+	orders, err := db.Orders(context.Background(), shop.OrderFilter{BuyerEmail: "hist@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(orders) != 2 || orders[0].Status != shop.StatusCaptured || orders[1].Status != shop.StatusDeclined ||
+		orders[0].SubscriptionID != sub.ID || orders[0].Total != 2000 {
+		for _, o := range orders {
+			t.Logf("order %d %s %d sub %d", o.ID, o.Status, o.Total, o.SubscriptionID)
+		}
+		t.Fatalf("order history: %d orders", len(orders))
+	}
+}
