@@ -59,6 +59,8 @@ func subcommands() []func(*App) *cobra.Command {
 		newCallCommand,
 		newActionCommand,
 		newEmulatorCommand,
+		newDemoCommand,
+		newShopCommand,
 		newSubscriptionsCommand,
 		newJobsCommand,
 	}
