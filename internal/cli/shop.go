@@ -47,7 +47,7 @@ process if unset).`,
 // shopServeFlags are the options of apay shop serve.
 type shopServeFlags struct {
 	addr, db, baseURL, currency, intent, checkoutJS, name string
-	pending, verbose                                     bool
+	pending, verbose                                      bool
 }
 
 func newShopServeCommand(a *App) *cobra.Command {
