@@ -21,6 +21,8 @@ type applier struct {
 	p   *shop.Payment // nil for an order without payment
 	ms  []*shop.MoneyMovement
 	was shop.Order // the order as locked, to know whether to save it
+	// created is the movement begin recorded in this transaction.
+	created *shop.MoneyMovement
 }
 
 // lock starts an applier: it locks the order and reads its payment.

@@ -18,6 +18,15 @@ type plan struct {
 	refresh string
 	// result ends the operation without a call.
 	result *Result
+	// snap is the order and payment as locked when m was recorded by this
+	// plan (nil for a movement made before): the call needs nothing else.
+	snap *snapshot
+}
+
+// snapshot is an order with its payment, as read in a transaction.
+type snapshot struct {
+	o *shop.Order
+	p *shop.Payment
 }
 
 // planner decides the next step of an operation; refreshed holds the
@@ -47,7 +56,7 @@ func (s *Service) drive(ctx context.Context, orderID int64, co callOpts, plan pl
 			case werr != nil:
 				return nil, steps, werr
 			case abandoned != nil:
-				_, _ = s.exec(ctx, abandoned, callOpts{})
+				_, _ = s.exec(ctx, abandoned, nil, callOpts{})
 			}
 			continue
 		}
@@ -64,7 +73,12 @@ func (s *Service) drive(ctx context.Context, orderID int64, co callOpts, plan pl
 			}
 			continue
 		}
-		res, err := s.replay(ctx, pl.m, co)
+		var res *Result
+		if pl.snap != nil {
+			res, err = s.exec(ctx, pl.m, pl.snap, co)
+		} else {
+			res, err = s.replay(ctx, pl.m, co)
+		}
 		if err != nil {
 			return res, steps, err
 		}
@@ -85,6 +99,10 @@ func (s *Service) plan(ctx context.Context, orderID int64, refreshed map[string]
 			return err
 		}
 		pl, err = fn(ctx, a, refreshed)
+		if err == nil && pl.m != nil && pl.m == a.created {
+			o := *a.o
+			pl.snap = &snapshot{o: &o, p: a.p}
+		}
 		return err
 	})
 	return pl, err

@@ -94,7 +94,10 @@ func (a *applier) begin(ctx context.Context, m *shop.MoneyMovement) (*shop.Money
 		return nil, err
 	}
 	if created {
-		a.ms = append(a.ms, m)
+		if a.ms != nil {
+			a.ms = append(a.ms, m)
+		}
+		a.created = m
 	}
 	return m, nil
 }
@@ -102,7 +105,7 @@ func (a *applier) begin(ctx context.Context, m *shop.MoneyMovement) (*shop.Money
 // exec makes the Amazon Pay call of a pending movement (first time or
 // resumed) and applies the answer. It runs detached from ctx's
 // cancellation: once begun, a movement is better finished than left.
-func (s *Service) exec(ctx context.Context, m *shop.MoneyMovement, co callOpts) (*Result, error) {
+func (s *Service) exec(ctx context.Context, m *shop.MoneyMovement, snap *snapshot, co callOpts) (*Result, error) {
 	s.mu.Lock()
 	if f, ok := s.flights[m.ID]; ok {
 		s.mu.Unlock()
@@ -122,7 +125,7 @@ func (s *Service) exec(ctx context.Context, m *shop.MoneyMovement, co callOpts) 
 		s.mu.Unlock()
 		close(f.done)
 	}()
-	f.res, f.err = s.execOnce(detach(ctx), m, co)
+	f.res, f.err = s.execOnce(detach(ctx), m, snap, co)
 	if f.res == nil {
 		return nil, f.err
 	}
@@ -131,23 +134,24 @@ func (s *Service) exec(ctx context.Context, m *shop.MoneyMovement, co callOpts) 
 }
 
 // execOnce is exec without the sharing.
-func (s *Service) execOnce(ctx context.Context, m *shop.MoneyMovement, co callOpts) (*Result, error) {
-	cur, err := s.store.MoneyMovement(ctx, m.ID)
-	if err != nil {
-		return nil, err
+func (s *Service) execOnce(ctx context.Context, m *shop.MoneyMovement, snap *snapshot, co callOpts) (*Result, error) {
+	if snap == nil {
+		cur, err := s.store.MoneyMovement(ctx, m.ID)
+		if err != nil {
+			return nil, err
+		}
+		if cur.Status != shop.MovementPending {
+			return s.replay(ctx, cur, co) // finished meanwhile by another request
+		}
+		snap = &snapshot{}
+		if snap.o, err = s.store.Order(ctx, m.OrderID); err != nil {
+			return nil, err
+		}
+		if snap.p, err = s.store.Payment(ctx, m.OrderID); err != nil {
+			return nil, err
+		}
 	}
-	if cur.Status != shop.MovementPending {
-		return s.replay(ctx, cur, co) // finished meanwhile by another request
-	}
-	o, err := s.store.Order(ctx, m.OrderID)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.store.Payment(ctx, m.OrderID)
-	if err != nil {
-		return nil, err
-	}
-	ans := s.call(ctx, m, o, p, co)
+	ans := s.call(ctx, m, snap.o, snap.p, co)
 	return s.finish(ctx, m, ans)
 }
 
@@ -290,10 +294,6 @@ func (s *Service) finish(ctx context.Context, m *shop.MoneyMovement, ans *answer
 		if err != nil {
 			return err
 		}
-		cur, err := tx.MoneyMovement(ctx, m.ID)
-		if err != nil {
-			return err
-		}
 		var chargeID, refundID, reason string
 		status := shop.MovementSucceeded
 		if v == succeeded {
@@ -327,10 +327,15 @@ func (s *Service) finish(ctx context.Context, m *shop.MoneyMovement, ans *answer
 			}
 			refusal = fromAmazon(ans.err)
 		}
-		if cur.Status == shop.MovementPending {
-			if err := tx.FinishMoneyMovement(ctx, m.ID, status, chargeID, refundID, reason); err != nil {
-				return err
-			}
+		// Another request resuming the same movement may have finished
+		// it: then it stays as that one recorded it.
+		mine := true
+		switch err := tx.FinishMoneyMovement(ctx, m.ID, status, chargeID, refundID, reason); shop.ErrorCode(err) {
+		case "":
+		case shop.ECONFLICT:
+			mine = false
+		default:
+			return err
 		}
 		for _, c := range append([]*shop.AmazonCall{ans.call}, extra...) {
 			if err := tx.AppendAmazonCall(ctx, c); err != nil {
@@ -340,7 +345,15 @@ func (s *Service) finish(ctx context.Context, m *shop.MoneyMovement, ans *answer
 		if err := a.save(ctx); err != nil {
 			return err
 		}
-		if res.Movement, err = tx.MoneyMovement(ctx, m.ID); err != nil {
+		if mine {
+			done := *m
+			done.Status, done.ReasonCode = status, reason
+			if chargeID != "" {
+				done.ChargeID = chargeID
+			}
+			done.RefundID = refundID
+			res.Movement = &done
+		} else if res.Movement, err = tx.MoneyMovement(ctx, m.ID); err != nil {
 			return err
 		}
 		res.Order, res.Payment = a.o, a.p
@@ -432,7 +445,7 @@ func (s *Service) applyQuietly(ctx context.Context, orderID int64, fn func(ctx c
 func (s *Service) replay(ctx context.Context, m *shop.MoneyMovement, co callOpts) (*Result, error) {
 	switch m.Status {
 	case shop.MovementPending:
-		return s.exec(ctx, m, co)
+		return s.exec(ctx, m, nil, co)
 	case shop.MovementFailed:
 		code := amazonpay.ReasonCode(m.ReasonCode)
 		return nil, amazonError(code, "Amazon Pay refused this %s earlier (%s); the request was not repeated.", m.Operation, code)

@@ -59,7 +59,7 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileReport, error) {
 		if ctx.Err() != nil {
 			return rep, ctx.Err()
 		}
-		if _, err := s.exec(ctx, m, callOpts{}); err != nil {
+		if _, err := s.exec(ctx, m, nil, callOpts{}); err != nil {
 			if e := AsError(err); e.Retryable || e.Status >= 500 {
 				if now.Sub(m.CreatedAt) > s.cfg.GiveUpAfter {
 					s.giveUp(ctx, m, e.Code)

@@ -2,10 +2,12 @@ package restapi
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/apaykit/apaykit/action"
 	"github.com/apaykit/apaykit/shop"
@@ -34,7 +36,7 @@ func (a *API) auth(scope shop.Scope, next http.Handler) http.Handler {
 				Message: "Authentication required: an API key as HTTP Basic (key:secret) or Bearer token."})
 			return
 		}
-		key, err := a.store.AuthenticateAPIKey(r.Context(), token)
+		key, err := a.authenticate(r.Context(), token)
 		if err != nil {
 			if shop.ErrorCode(err) != shop.EUNAUTHORIZED {
 				a.log.LogAttrs(r.Context(), slog.LevelError, "restapi: authenticating", slog.String("err", err.Error()))
@@ -52,6 +54,44 @@ func (a *API) auth(scope shop.Scope, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyContext{}, key)))
 	})
+}
+
+// authenticate checks a token with the store, remembering keys it
+// accepted for AuthCacheTTL so that a busy client costs one lookup per
+// TTL, not one per request. The cache is keyed by a hash of the token and
+// holds no secret; a revoked key stops working within the TTL.
+func (a *API) authenticate(ctx context.Context, token string) (*shop.APIKey, error) {
+	if a.cfg.AuthCacheTTL < 0 {
+		return a.store.AuthenticateAPIKey(ctx, token)
+	}
+	h := sha256.Sum256([]byte(token))
+	now := time.Now()
+	a.authMu.Lock()
+	c, ok := a.authCache[h]
+	a.authMu.Unlock()
+	if ok && now.Before(c.until) {
+		return c.key, nil
+	}
+	key, err := a.store.AuthenticateAPIKey(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	a.authMu.Lock()
+	if len(a.authCache) >= maxAuthCache {
+		clear(a.authCache)
+	}
+	a.authCache[h] = cachedKey{key: key, until: now.Add(a.cfg.AuthCacheTTL)}
+	a.authMu.Unlock()
+	return key, nil
+}
+
+// maxAuthCache bounds the remembered keys.
+const maxAuthCache = 10000
+
+// cachedKey is an accepted key and until when it is trusted.
+type cachedKey struct {
+	key   *shop.APIKey
+	until time.Time
 }
 
 // credentials extracts the API token from an Authorization header:

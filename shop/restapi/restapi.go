@@ -34,9 +34,11 @@
 package restapi
 
 import (
+	"crypto/sha256"
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/apaykit/apaykit/amazonpay/notification"
@@ -54,6 +56,7 @@ const NotificationPath = "/amazon-pay/notifications"
 const (
 	DefaultIdempotencyLease = 10 * time.Second
 	DefaultIdempotencyWait  = 30 * time.Second
+	DefaultAuthCacheTTL     = 5 * time.Second
 )
 
 // Config configures an [API].
@@ -74,6 +77,10 @@ type Config struct {
 	// IdempotencyWait is how long a request waits for a concurrent one
 	// with the same key before answering 409 (default 30 s).
 	IdempotencyWait time.Duration
+	// AuthCacheTTL is how long an accepted API key is remembered before
+	// the store is asked again (default 5 s; negative: ask every time). A
+	// revoked key keeps working for at most this long.
+	AuthCacheTTL time.Duration
 }
 
 // API serves the REST API. Build it with New.
@@ -83,6 +90,9 @@ type API struct {
 	log   *slog.Logger
 	cfg   Config
 	mux   *http.ServeMux
+
+	authMu    sync.Mutex
+	authCache map[[sha256.Size]byte]cachedKey
 }
 
 // New checks cfg and builds the API.
@@ -99,7 +109,11 @@ func New(cfg Config) (*API, error) {
 	if cfg.IdempotencyWait <= 0 {
 		cfg.IdempotencyWait = DefaultIdempotencyWait
 	}
-	a := &API{pay: cfg.Payments, store: cfg.Payments.Store(), log: cfg.Logger, cfg: cfg, mux: http.NewServeMux()}
+	if cfg.AuthCacheTTL == 0 {
+		cfg.AuthCacheTTL = DefaultAuthCacheTTL
+	}
+	a := &API{pay: cfg.Payments, store: cfg.Payments.Store(), log: cfg.Logger, cfg: cfg, mux: http.NewServeMux(),
+		authCache: map[[sha256.Size]byte]cachedKey{}}
 	a.Register(a.mux)
 	return a, nil
 }

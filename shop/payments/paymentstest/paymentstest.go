@@ -70,6 +70,19 @@ type OrderOptions struct {
 	Card string
 }
 
+func (o OrderOptions) withDefaults() OrderOptions {
+	if o.Total == 0 {
+		o.Total = 10000
+	}
+	if o.Currency == "" {
+		o.Currency = "USD"
+	}
+	if o.Intent == "" {
+		o.Intent = amazonpay.PaymentIntentAuthorize
+	}
+	return o
+}
+
 // Order makes an order in the store and pays it through a checkout at the
 // emulator, then attaches the checkout to it (payments.Service.Attach). It
 // fails the test on any error.
@@ -84,15 +97,7 @@ func (e *Env) Order(ctx context.Context, opts OrderOptions) *shop.Order {
 
 // TryOrder is Order returning its error, for use from goroutines.
 func (e *Env) TryOrder(ctx context.Context, opts OrderOptions) (*shop.Order, error) {
-	if opts.Total == 0 {
-		opts.Total = 10000
-	}
-	if opts.Currency == "" {
-		opts.Currency = "USD"
-	}
-	if opts.Intent == "" {
-		opts.Intent = amazonpay.PaymentIntentAuthorize
-	}
+	opts = opts.withDefaults()
 	o := &shop.Order{Currency: opts.Currency, Total: opts.Total, BuyerEmail: "buyer@example.com", BuyerName: "Test Buyer",
 		Items: []shop.OrderItem{{ProductID: 1, SKU: "SKU-1", Name: "Test product", UnitPrice: opts.Total, Quantity: 1}}}
 	if err := e.DB.CreateOrder(ctx, o); err != nil {
@@ -114,6 +119,7 @@ func (e *Env) TryOrder(ctx context.Context, opts OrderOptions) (*shop.Order, err
 // Checkout runs a checkout for o at the emulator and returns the completed
 // checkout session's id.
 func (e *Env) Checkout(ctx context.Context, o *shop.Order, opts OrderOptions) (string, error) {
+	opts = opts.withDefaults()
 	c := e.Amazon.Client
 	price, err := amazonpay.NewPrice(o.Total, o.Currency)
 	if err != nil {

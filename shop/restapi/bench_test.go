@@ -1,0 +1,155 @@
+package restapi_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/apaykit/apaykit/amazonpay"
+	"github.com/apaykit/apaykit/shop"
+	"github.com/apaykit/apaykit/shop/payments/paymentstest"
+	"github.com/apaykit/apaykit/shop/sqlstore/sqlstoretest"
+)
+
+// benchConcurrency is how many captures are in flight at once, for both
+// paths.
+const benchConcurrency = 8
+
+// BenchmarkCaptureRESTvsSDK measures captures per second through the REST
+// API (auth, Idempotency-Key, money movement recorded before the call,
+// Amazon Pay call, state applied, answer stored; SQLite) and direct SDK
+// captures against the same emulator in the same run, both with 8 in
+// flight, and reports the ratio rest/sdk. Every capture captures a fresh
+// authorization made (untimed) by a full checkout at the emulator. Run it
+// with a fixed count, e.g.
+//
+//	go test ./shop/restapi -run '^$' -bench CaptureRESTvsSDK -benchtime 400x
+//
+// Two pool sizes are measured: 16 connections, and one connection, which
+// on SQLite queues writers in Go instead of in SQLite's busy handler (which
+// sleeps in steps of milliseconds).
+func BenchmarkCaptureRESTvsSDK(b *testing.B) {
+	for _, conns := range []int{16, 1} {
+		b.Run(fmt.Sprintf("pool=%d", conns), func(b *testing.B) { benchCaptures(b, conns) })
+	}
+}
+
+func benchCaptures(b *testing.B, conns int) {
+	ctx := context.Background()
+	db := sqlstoretest.SQLite(b)
+	f := newFixture(b, db)
+	db.SQLDB().SetMaxOpenConns(conns)
+	client := f.env.Amazon.Client
+	n := max(b.N, benchConcurrency)
+	// Untimed: authorized orders for the REST path, authorized charges for
+	// the SDK path.
+	orders := make([]*shop.Order, n)
+	charges := make([]string, n)
+	prepare(b, n, func(i int) error {
+		o, err := f.env.TryOrder(ctx, orderOptions())
+		orders[i] = o
+		return err
+	})
+	prepare(b, n, func(i int) error {
+		o := &shop.Order{Total: 10000, Currency: "USD", Number: fmt.Sprintf("SDK-%d", i)}
+		csID, err := f.env.Checkout(ctx, o, orderOptions())
+		if err != nil {
+			return err
+		}
+		cs, _, err := client.CheckoutSessions.Get(ctx, csID)
+		charges[i] = cs.ChargeID
+		return err
+	})
+	price := amazonpay.Price{Amount: "100.00", CurrencyCode: "USD"}
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: benchConcurrency * 2}}
+	auth := bearer(f.write)
+
+	sdk := func(i int) error {
+		_, _, err := client.Charges.Capture(ctx, charges[i], &amazonpay.CaptureChargeRequest{CaptureAmount: price},
+			amazonpay.WithIdempotencyKey(fmt.Sprintf("bench-sdk-%d", i)))
+		return err
+	}
+	rest := func(i int) error {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, f.srv.URL+opPath(orders[i].ID, "capture"), nil)
+		req.Header.Set("Authorization", auth)
+		req.Header.Set("Idempotency-Key", fmt.Sprintf("bench-rest-%d", i))
+		resp, err := hc.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("status %d", resp.StatusCode)
+		}
+		return nil
+	}
+	// Alternate halves so that drift on a shared machine hits both paths.
+	b.ResetTimer()
+	var sdkTime, restTime time.Duration
+	half := n / 2
+	sdkTime += run(b, 0, half, sdk)
+	restTime += run(b, 0, half, rest)
+	sdkTime += run(b, half, n, sdk)
+	restTime += run(b, half, n, rest)
+	b.StopTimer()
+	sdkRate := float64(n) / sdkTime.Seconds()
+	restRate := float64(n) / restTime.Seconds()
+	b.ReportMetric(sdkRate, "sdk-captures/s")
+	b.ReportMetric(restRate, "rest-captures/s")
+	b.ReportMetric(restRate/sdkRate, "rest/sdk")
+	b.ReportMetric(0, "ns/op")
+}
+
+func orderOptions() paymentstest.OrderOptions { return paymentstest.OrderOptions{Total: 10000} }
+
+// run does fn for i in [from, to) with benchConcurrency workers and
+// returns the wall time.
+func run(b *testing.B, from, to int, fn func(i int) error) time.Duration {
+	var next atomic.Int64
+	next.Store(int64(from))
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range benchConcurrency {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= to {
+					return
+				}
+				if err := fn(i); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return time.Since(start)
+}
+
+// prepare does fn for i in [0, n) with a few workers, untimed.
+func prepare(b *testing.B, n int, fn func(i int) error) {
+	b.StopTimer()
+	defer b.StartTimer()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				if err := fn(i); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
