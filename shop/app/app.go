@@ -32,8 +32,11 @@ import (
 	"time"
 
 	"github.com/apaykit/apaykit/amazonpay"
+	"github.com/apaykit/apaykit/amazonpay/notification"
 	"github.com/apaykit/apaykit/shop"
 	"github.com/apaykit/apaykit/shop/checkout"
+	"github.com/apaykit/apaykit/shop/payments"
+	"github.com/apaykit/apaykit/shop/restapi"
 	"github.com/apaykit/apaykit/shop/sqlstore"
 	"github.com/apaykit/apaykit/shop/web"
 )
@@ -76,6 +79,15 @@ type Config struct {
 	// ReconcileInterval is how often checkouts nobody came back from are
 	// settled (default 1 minute; negative: never).
 	ReconcileInterval time.Duration
+	// APIKeys is APAY_API_KEYS: REST API tokens imported at start (see
+	// restapi.ParseAPIKeys).
+	APIKeys string
+	// Notifications verifies Amazon Pay notifications (IPN); nil means
+	// Amazon's SNS (restapi.NotificationVerifier).
+	Notifications *notification.Verifier
+	// PaymentsReconcileInterval is how often pending payments are read
+	// again from Amazon Pay (default 1 minute; negative: never).
+	PaymentsReconcileInterval time.Duration
 }
 
 // App is an assembled shop.
@@ -91,6 +103,10 @@ type App struct {
 	Web *web.Handler
 	// Logger is the shop's logger.
 	Logger *slog.Logger
+	// Payments moves money for orders (shop/payments); API is the REST API
+	// on top of it, mounted at /api/v1 and /amazon-pay/notifications.
+	Payments *payments.Service
+	API      *restapi.API
 
 	ownStore bool
 	jobs     []job
@@ -147,6 +163,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		a.Close()
 		return nil, err
 	}
+	if err := a.mountPayments(ctx, cfg); err != nil {
+		a.Close()
+		return nil, err
+	}
 	if every := cfg.ReconcileInterval; every >= 0 {
 		if every == 0 {
 			every = time.Minute
@@ -183,37 +203,67 @@ func (a *App) Handler() http.Handler { return a.Web }
 // Serve serves the shop on l and runs the jobs until ctx ends, then shuts
 // down gracefully (in-flight requests get 10 seconds).
 func (a *App) Serve(ctx context.Context, l net.Listener) error {
-	srv := &http.Server{
-		Handler:           a.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      90 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          log.New(slogWriter{a.Logger}, "", 0),
-	}
 	jobCtx, stopJobs := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	for _, j := range a.jobs {
 		wg.Go(func() { a.runJob(jobCtx, j) })
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(l) }()
-	var err error
-	select {
-	case <-ctx.Done():
-		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		if serr := srv.Shutdown(shutdownCtx); serr != nil {
-			_ = srv.Close()
-		}
-		cancel()
-	case err = <-errc:
-	}
+	err := Serve(ctx, l, a.Handler(), a.Logger)
 	stopJobs()
 	wg.Wait()
-	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
-	}
 	return err
+}
+
+// Serve serves h on l with the shop's timeouts until ctx ends, then shuts
+// down gracefully: in-flight requests get 10 seconds, and connections that
+// were opened but never sent a request (browsers open them speculatively)
+// are closed at once rather than waited for.
+func Serve(ctx context.Context, l net.Listener, h http.Handler, logger *slog.Logger) error {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	var mu sync.Mutex
+	fresh := map[net.Conn]bool{}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      90 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          log.New(slogWriter{logger}, "", 0),
+		ConnState: func(c net.Conn, s http.ConnState) {
+			mu.Lock()
+			defer mu.Unlock()
+			if s == http.StateNew {
+				fresh[c] = true
+			} else {
+				delete(fresh, c)
+			}
+		},
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- srv.Shutdown(shutdownCtx) }()
+	mu.Lock()
+	for c := range fresh {
+		_ = c.Close()
+	}
+	mu.Unlock()
+	if err := <-done; err != nil {
+		_ = srv.Close()
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }
 
 func (a *App) runJob(ctx context.Context, j job) {
