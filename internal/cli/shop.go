@@ -13,9 +13,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/apaykit/apaykit/action"
 	"github.com/apaykit/apaykit/amazonpay"
 	"github.com/apaykit/apaykit/shop"
 	"github.com/apaykit/apaykit/shop/app"
+	"github.com/apaykit/apaykit/shop/restapi"
 	"github.com/apaykit/apaykit/shop/sqlstore"
 )
 
@@ -37,8 +39,9 @@ func newShopCommand(a *App) *cobra.Command {
 APAY_PUBLIC_KEY_ID, APAY_PRIVATE_KEY or APAY_PRIVATE_KEY_FILE, APAY_REGION,
 APAY_SANDBOX, APAY_ALGORITHM, APAY_ENDPOINT (an emulator), APAY_CA_FILE,
 APAY_STORE_ID, APAY_MERCHANT_ID, APAY_DB (an SQLite file or a postgres://
-DSN) and APAY_SHOP_SECRET (64 hex digits that key cookies; random per
-process if unset).`,
+DSN), APAY_SHOP_SECRET (64 hex digits that key cookies; random per
+process if unset) and APAY_API_KEYS (the REST API's keys, see
+docs/rest-api.md).`,
 	}
 	cmd.AddCommand(newShopServeCommand(a), newShopMigrateCommand(a), newShopAdminCommand(a))
 	return cmd
@@ -111,6 +114,12 @@ func shopConfig(a *App, f shopServeFlags, baseURL string) (app.Config, error) {
 		DB: shopDB(a, f.db), Client: client, BaseURL: baseURL, StoreID: env.StoreID, MerchantID: env.MerchantID,
 		Currency: strings.ToUpper(f.currency), PaymentIntent: amazonpay.PaymentIntent(f.intent),
 		CanHandlePendingAuthorization: f.pending, CheckoutJSURL: f.checkoutJS, ShopName: f.name,
+	}
+	// The REST API's keys, and the notification endpoint's trust:
+	// Amazon's SNS, or the emulator's CA (APAY_CA_FILE) at APAY_ENDPOINT.
+	cfg.APIKeys = a.Getenv(action.EnvAPIKeys)
+	if cfg.Notifications, err = restapi.NotificationVerifier(env.CAFile, env.Endpoint); err != nil {
+		return app.Config{}, UsageError(err)
 	}
 	if cfg.CheckoutJSURL == "" && env.Endpoint != "" {
 		cfg.CheckoutJSURL = strings.TrimSuffix(env.Endpoint, "/") + "/checkout.js"
