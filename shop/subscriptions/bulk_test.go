@@ -140,15 +140,26 @@ func TestBulkRenewalsThrottled(t *testing.T) {
 // lower bound ((n − burst) ÷ rate) for each.
 //
 //	go test -run '^$' -bench BulkRenew -benchtime 1x ./shop/subscriptions/
+//
+// APAY_BULK_LATENCY (a duration, e.g. 50ms) makes the emulator delay every
+// Create Charge by that much, standing in for the network distance to
+// Amazon: the runner overlaps calls, one-at-a-time sleeping does not.
 func BenchmarkBulkRenew(b *testing.B) {
 	n := 1000
 	if v, err := strconv.Atoi(os.Getenv("APAY_BULK_N")); err == nil && v > bulkBurst {
 		n = v
 	}
+	latency, _ := time.ParseDuration(os.Getenv("APAY_BULK_LATENCY"))
+	slow := func(e *env) {
+		if latency > 0 {
+			e.control("/_emulator/faults", map[string]any{"operation": "CreateCharge", "kind": "delay", "delay": latency.String(), "count": 2 * n})
+		}
+	}
 	for b.Loop() {
 		db := sqlstoretest.SQLite(b)
 		e, subs := bulkSetup(b, db, n)
 		e.throttling(true)
+		slow(e)
 		start := time.Now()
 		if _, _, err := e.svc.EnqueueDue(context.Background(), n); err != nil {
 			b.Fatal(err)
@@ -163,6 +174,7 @@ func BenchmarkBulkRenew(b *testing.B) {
 		db2 := sqlstoretest.SQLite(b)
 		e2, subs2 := bulkSetup(b, db2, n)
 		e2.throttling(true)
+		slow(e2)
 		start = time.Now()
 		var throttled int
 		for i, s := range subs2 {
@@ -180,6 +192,6 @@ func BenchmarkBulkRenew(b *testing.B) {
 		woo := time.Since(start)
 		b.ReportMetric(woo.Seconds()/lowerBound(n).Seconds(), "woo-ratio")
 		b.ReportMetric(float64(throttled), "woo-429s")
-		b.Logf("n=%d apaykit %v, woocommerce strategy %v, lower bound %v", n, wall.Round(time.Millisecond), woo.Round(time.Millisecond), lowerBound(n))
+		b.Logf("n=%d latency=%v apaykit %v, woocommerce strategy %v, lower bound %v", n, latency, wall.Round(time.Millisecond), woo.Round(time.Millisecond), lowerBound(n))
 	}
 }
