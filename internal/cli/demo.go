@@ -12,7 +12,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -98,7 +97,7 @@ type demo struct {
 	Emulator      *emulator.Server
 
 	shopL, emuL net.Listener
-	emuSrv      *http.Server
+	logger      *slog.Logger
 }
 
 // runDemo starts the demo, prints its URLs and serves until ctx ends.
@@ -141,7 +140,7 @@ func startDemo(ctx context.Context, f demoFlags, logger *slog.Logger) (d *demo, 
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("demo directory: %w", err)
 	}
-	d = &demo{Dir: dir, AdminUser: demoAdmin}
+	d = &demo{Dir: dir, AdminUser: demoAdmin, logger: logger}
 	defer func() {
 		if err != nil {
 			d.close()
@@ -189,7 +188,6 @@ func startDemo(ctx context.Context, f demoFlags, logger *slog.Logger) (d *demo, 
 	if err != nil {
 		return d, fmt.Errorf("emulator: %w", err)
 	}
-	d.emuSrv = &http.Server{Handler: d.Emulator.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	client, err := amazonpay.NewClient(
 		amazonpay.WithPublicKeyID(kr.id), amazonpay.WithRSAPrivateKey(kr.key), amazonpay.WithRegion(region),
 		amazonpay.WithBaseURL(d.EmulatorURL), amazonpay.WithLogger(logger))
@@ -225,17 +223,8 @@ func startDemo(ctx context.Context, f demoFlags, logger *slog.Logger) (d *demo, 
 func (d *demo) serve(ctx context.Context) error {
 	var wg sync.WaitGroup
 	var emuErr error
-	wg.Go(func() {
-		if err := d.emuSrv.Serve(d.emuL); !errors.Is(err, http.ErrServerClosed) {
-			emuErr = err
-		}
-	})
+	wg.Go(func() { emuErr = app.Serve(ctx, d.emuL, d.Emulator.Handler(), d.logger) })
 	err := d.App.Serve(ctx, d.shopL)
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	if serr := d.emuSrv.Shutdown(shutdownCtx); serr != nil {
-		_ = d.emuSrv.Close()
-	}
-	cancel()
 	wg.Wait()
 	d.shopL, d.emuL = nil, nil
 	return errors.Join(err, emuErr, d.close())
