@@ -63,6 +63,7 @@ func subcommands() []func(*App) *cobra.Command {
 		newShopCommand,
 		newSubscriptionsCommand,
 		newJobsCommand,
+		newOrdersCommand,
 	}
 }
 
