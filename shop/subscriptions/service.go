@@ -538,7 +538,7 @@ type upgradePayload struct {
 // renewalKey is the outbox key of a renewal attempt: enqueuing it twice
 // (the scheduled job and the due scan) makes one job.
 func renewalKey(p renewPayload) string {
-	return fmt.Sprintf("renew:%d:%d:%d:%d", p.SubscriptionID, p.Period, p.Attempt, p.At)
+	return fmt.Sprintf("renew:%d:%d:%d:%d:%s", p.SubscriptionID, p.Period, p.Attempt, p.At, p.ChargePermissionID)
 }
 
 // enqueueRenewal schedules the next renewal attempt of sub at its

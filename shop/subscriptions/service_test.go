@@ -443,3 +443,32 @@ func TestRenewalOrderHistory(t *testing.T) {
 		t.Fatalf("order history: %d orders", len(orders))
 	}
 }
+
+// A payment-method change on an active subscription moves the scheduled
+// renewal to the new permission: the old permission is closed and never
+// charged again, the renewal date is kept.
+func TestPaymentMethodChangeWhileActive(t *testing.T) {
+	ctx := context.Background()
+	db := sqlstoretest.SQLite(t)
+	e := newEnv(t, db, nil)
+	p := e.product("A", monthly, "USD")
+	sub := e.subscribe(p.ID, amazonpaytest.Buyer{})
+	co, err := e.svc.StartPaymentMethodChange(ctx, sub.ID, urls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := e.approve(co.CheckoutSessionID, amazonpaytest.Buyer{PaymentMethod: "4444"})
+	if changed.Status != shop.SubscriptionActive || !changed.NextRenewalAt.Equal(sub.NextRenewalAt) {
+		t.Fatalf("after change: %+v", changed)
+	}
+	e.runJobs() // closes the old permission
+	e.advance(31 * 24 * time.Hour)
+	e.runJobs()
+	got := e.sub(sub.ID)
+	if got.PeriodsPaid != 2 || got.ChargePermissionID == sub.ChargePermissionID {
+		t.Fatalf("renewal after change: %+v", got)
+	}
+	if u := e.usage(got.ChargePermissionID, db.Clock.Now()); u != 2000 {
+		t.Fatalf("new permission usage %d", u)
+	}
+}
