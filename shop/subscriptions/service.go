@@ -455,7 +455,7 @@ func (s *Service) Resume(ctx context.Context, subID int64) (*shop.Subscription, 
 }
 
 // ChangePlan moves a subscription to another subscription product of the
-// same currency. The new plan applies from the next renewal; an upgrade
+// same currency and billing period. The new plan applies from the next renewal; an upgrade
 // also charges the difference of one period now (a job). A plan whose
 // worst-case monthly total passes Amazon's limit is refused; an upgrade
 // charge that would pass this month's remaining limit is not sent but
@@ -481,6 +481,11 @@ func (s *Service) ChangePlan(ctx context.Context, subID, productID int64) (*shop
 		}
 		if p.Currency != sub.Currency {
 			return shop.Errorf(shop.EINVALID, "The new plan is in %s; the subscription is in %s.", p.Currency, sub.Currency)
+		}
+		if p.Plan.Unit != sub.Plan.Unit || p.Plan.Count != sub.Plan.Count {
+			// Periods are counted from the anchor in the plan's unit; a
+			// different period would move every past period end.
+			return shop.Errorf(shop.EINVALID, "The new plan renews %s; the subscription renews %s. A different billing period needs a new subscription.", p.Plan, sub.Plan)
 		}
 		diff := p.Plan.Amount - sub.Plan.Amount
 		sub.ProductID = p.ID

@@ -385,6 +385,14 @@ func TestBadInput(t *testing.T) {
 	if u := e.usage(sub.ChargePermissionID, db.Clock.Now()); u != 0 {
 		t.Fatalf("closed permission usage %d", u)
 	}
+	weekly := e.product("WK", shop.BillingPlan{Unit: shop.PeriodWeek, Count: 1, Amount: 500}, "USD")
+	if _, err := e.svc.ChangePlan(ctx, sub.ID, weekly.ID); shop.ErrorCode(err) != shop.EINVALID || !strings.Contains(shop.ErrorMessage(err), "billing period") {
+		t.Fatalf("change to another period: %v", err)
+	}
+	eur := e.product("EU", shop.BillingPlan{Unit: shop.PeriodMonth, Count: 1, Amount: 2000}, "EUR")
+	if _, err := e.svc.ChangePlan(ctx, sub.ID, eur.ID); shop.ErrorCode(err) != shop.EINVALID {
+		t.Fatalf("change to another currency: %v", err)
+	}
 	if _, err := e.svc.ChangePlan(ctx, sub.ID, p.ID+100); shop.ErrorCode(err) != shop.ENOTFOUND {
 		t.Fatalf("unknown product: %v", err)
 	}
