@@ -298,9 +298,10 @@ func demoAdminPassword(ctx context.Context, s shop.AdminUserStore) (string, erro
 	var b [10]byte
 	_, _ = rand.Read(b[:])
 	pw := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
-	_, err := s.CreateAdminUser(ctx, demoAdmin, pw)
-	if shop.ErrorCode(err) == shop.ECONFLICT {
-		err = s.SetAdminPassword(ctx, demoAdmin, pw)
+	// A restart (the common case) hashes once; the first start twice.
+	err := s.SetAdminPassword(ctx, demoAdmin, pw)
+	if shop.ErrorCode(err) == shop.ENOTFOUND {
+		_, err = s.CreateAdminUser(ctx, demoAdmin, pw)
 	}
 	return pw, err
 }

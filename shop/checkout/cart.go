@@ -2,6 +2,7 @@ package checkout
 
 import (
 	"context"
+	"time"
 
 	"github.com/apaykit/apaykit/shop"
 )
@@ -42,12 +43,28 @@ func (s *Service) view(c *shop.Cart) (*CartView, error) {
 	return &CartView{ID: c.ID, Items: c.Items, Total: total, Currency: ccy, CheckoutSessionID: c.CheckoutSessionID}, nil
 }
 
+// ProductsTTL is how long Products serves its list from memory. The list
+// is what the product page shows; carts and orders always read the
+// product itself, so a price change reaches the cart at once and the
+// listing within ProductsTTL.
+const ProductsTTL = 2 * time.Second
+
+// productList is a cached Products answer.
+type productList struct {
+	at   time.Time
+	list []*shop.Product
+}
+
 // Products lists what the storefront sells: active one-time products in the
-// shop's currency, by id. Subscription products are sold elsewhere.
+// shop's currency, by id (at most 1000). Subscription products are sold
+// elsewhere. The list is cached for ProductsTTL; callers must not modify it.
 func (s *Service) Products(ctx context.Context) ([]*shop.Product, error) {
+	if c := s.products.Load(); c != nil && time.Since(c.at) < ProductsTTL {
+		return c.list, nil
+	}
 	var out []*shop.Product
 	var after int64
-	for range 10 { // at most 1000 products on one page
+	for range 10 {
 		page, err := s.store.Products(ctx, shop.ProductFilter{ActiveOnly: true, Limit: 100, AfterID: after})
 		if err != nil {
 			return nil, err
@@ -62,6 +79,7 @@ func (s *Service) Products(ctx context.Context) ([]*shop.Product, error) {
 		}
 		after = page[len(page)-1].ID
 	}
+	s.products.Store(&productList{at: time.Now(), list: out})
 	return out, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apaykit/apaykit/amazonpay"
@@ -93,7 +94,8 @@ type Service struct {
 	log        *slog.Logger
 	now        func() time.Time
 
-	buttons buttonCache
+	buttons  buttonCache
+	products atomic.Pointer[productList]
 }
 
 // New checks cfg and returns a Service.

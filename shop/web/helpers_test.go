@@ -34,7 +34,7 @@ const (
 // env is a shop (web handler + checkout service) on a real listener, with
 // an in-process emulator and a browser-like client.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *amazonpaytest.Server
 	db     *sqlstoretest.DB
 	co     *checkout.Service
@@ -47,7 +47,7 @@ type env struct {
 	coffee, mug, yen *shop.Product
 }
 
-func newEnv(t *testing.T, db *sqlstoretest.DB) *env {
+func newEnv(t testing.TB, db *sqlstoretest.DB) *env {
 	t.Helper()
 	srv := amazonpaytest.NewServer(t, amazonpaytest.WithClientOptions(
 		amazonpay.WithRetry(amazonpay.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond})))

@@ -15,7 +15,7 @@ import (
 
 // formOf reads the tester form's current values (what a browser would
 // submit unchanged), so each test submits the page's own pre-filled form.
-func formOf(t *testing.T, body string) url.Values {
+func formOf(t testing.TB, body string) url.Values {
 	t.Helper()
 	v := url.Values{}
 	for _, m := range regexp.MustCompile(`<input type="text" id="f-[^"]*" name="([^"]*)" value="([^"]*)"`).FindAllStringSubmatch(body, -1) {
