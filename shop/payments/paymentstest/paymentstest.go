@@ -18,6 +18,7 @@ import (
 
 	"github.com/apaykit/apaykit/amazonpay"
 	"github.com/apaykit/apaykit/amazonpaytest"
+	"github.com/apaykit/apaykit/emulator"
 	"github.com/apaykit/apaykit/shop"
 	"github.com/apaykit/apaykit/shop/payments"
 	"github.com/apaykit/apaykit/shop/sqlstore/sqlstoretest"
@@ -119,8 +120,14 @@ func (e *Env) TryOrder(ctx context.Context, opts OrderOptions) (*shop.Order, err
 // Checkout runs a checkout for o at the emulator and returns the completed
 // checkout session's id.
 func (e *Env) Checkout(ctx context.Context, o *shop.Order, opts OrderOptions) (string, error) {
+	return Checkout(ctx, e.Amazon.Client, e.Amazon.Emulator, o, opts)
+}
+
+// Checkout runs a checkout for o with client at the emulator emu (the buyer
+// steps are emu's methods) and returns the completed checkout session's
+// id. It is Env.Checkout for tests that run the emulator themselves.
+func Checkout(ctx context.Context, c *amazonpay.Client, emu *emulator.Server, o *shop.Order, opts OrderOptions) (string, error) {
 	opts = opts.withDefaults()
-	c := e.Amazon.Client
 	price, err := amazonpay.NewPrice(o.Total, o.Currency)
 	if err != nil {
 		return "", err
@@ -133,7 +140,7 @@ func (e *Env) Checkout(ctx context.Context, o *shop.Order, opts OrderOptions) (s
 		return "", fmt.Errorf("create checkout session: %w", err)
 	}
 	id := cs.CheckoutSessionID
-	if _, err := e.Amazon.BuyerSignIn(ctx, id, amazonpaytest.Buyer{PaymentMethod: opts.Card}); err != nil {
+	if _, err := emu.SignIn(id, emulator.BuyerInput{PaymentMethod: opts.Card}); err != nil {
 		return "", fmt.Errorf("buyer sign-in: %w", err)
 	}
 	pending := opts.Intent != amazonpay.PaymentIntentAuthorizeWithCapture
@@ -146,7 +153,7 @@ func (e *Env) Checkout(ctx context.Context, o *shop.Order, opts OrderOptions) (s
 	if err != nil {
 		return "", fmt.Errorf("update checkout session: %w", err)
 	}
-	if _, err := e.Amazon.Confirm(ctx, id); err != nil {
+	if _, err := emu.Confirm(id, false); err != nil {
 		return "", fmt.Errorf("confirm: %w", err)
 	}
 	if _, _, err := c.CheckoutSessions.Complete(ctx, id, &amazonpay.CompleteCheckoutSessionRequest{ChargeAmount: price}); err != nil {
