@@ -35,9 +35,12 @@ import (
 	"github.com/apaykit/apaykit/amazonpay/notification"
 	"github.com/apaykit/apaykit/shop"
 	"github.com/apaykit/apaykit/shop/checkout"
+	"github.com/apaykit/apaykit/shop/jobs"
 	"github.com/apaykit/apaykit/shop/payments"
 	"github.com/apaykit/apaykit/shop/restapi"
 	"github.com/apaykit/apaykit/shop/sqlstore"
+	"github.com/apaykit/apaykit/shop/subscriptions"
+	"github.com/apaykit/apaykit/shop/throttle"
 	"github.com/apaykit/apaykit/shop/web"
 )
 
@@ -107,6 +110,12 @@ type App struct {
 	// on top of it, mounted at /api/v1 and /amazon-pay/notifications.
 	Payments *payments.Service
 	API      *restapi.API
+	// Subscriptions sells billing plans; Jobs runs the durable jobs
+	// (register more kinds before Serve); Limiter spreads Amazon Pay calls
+	// over the seller account's quota (shop/app/subscriptions.go).
+	Subscriptions *subscriptions.Service
+	Jobs          *jobs.Runner
+	Limiter       *throttle.Limiter
 
 	ownStore bool
 	jobs     []job
@@ -168,6 +177,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	if err := a.mountPayments(ctx, cfg); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if err := a.mountSubscriptions(ctx, cfg); err != nil {
 		a.Close()
 		return nil, err
 	}
