@@ -37,7 +37,7 @@ type Handler func(ctx context.Context, j *shop.Job) error
 // Defaults of [Config].
 const (
 	DefaultConcurrency = 4
-	DefaultLease       = time.Minute
+	DefaultLease       = 15 * time.Second
 	DefaultPoll        = time.Second
 	DefaultBaseBackoff = 5 * time.Second
 	DefaultMaxBackoff  = time.Hour
@@ -53,7 +53,8 @@ type Config struct {
 	// Concurrency is how many jobs run at once (default 4).
 	Concurrency int
 	// Lease is how long a claimed job is reserved; it is extended every
-	// Lease/3 while the handler runs (default 1 min).
+	// Lease/3 while the handler runs (default 15 s: a runner killed with
+	// SIGKILL leaves its jobs to the others that much later).
 	Lease time.Duration
 	// Poll is how often an idle runner looks for due jobs (default 1 s).
 	Poll time.Duration
