@@ -783,3 +783,41 @@ func TestNew_Config(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckout_JPYStore: a Japanese store sells in JPY (no decimals) with
+// checkout.js in Japanese; USD products are foreign there.
+func TestCheckout_JPYStore(t *testing.T) {
+	f := newFixture(t, sqlstoretest.SQLite(t), func(c *checkout.Config) { c.Currency = "JPY" })
+	ctx := context.Background()
+	if _, err := f.svc.AddItem(ctx, "", f.coffee.ID, 1); shop.ErrorCode(err) != shop.EINVALID || !strings.Contains(shop.ErrorMessage(err), "sells in JPY") {
+		t.Fatalf("USD product in a JPY shop: %v", err)
+	}
+	cart, err := f.svc.AddItem(ctx, "", f.yenTea.ID, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := f.svc.Button(ctx, cart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.LedgerCurrency != "JPY" || b.CheckoutLanguage != "ja_JP" || b.EstimatedOrderAmount.Amount != "3600" {
+		t.Fatalf("button = %+v", b)
+	}
+	id := startCheckout(t, f, b)
+	if _, err := f.srv.BuyerSignIn(ctx, id, amazonpaytest.Buyer{}); err != nil {
+		t.Fatal(err)
+	}
+	rev, err := f.svc.Review(ctx, cart.ID, id)
+	if err != nil || rev.Shipping == nil || rev.Cart.Total != 3600 {
+		t.Fatalf("review = %+v, %v", rev, err)
+	}
+	placed, err := f.svc.PlaceOrder(ctx, cart.ID, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := returnFromAmazon(t, f, &journey{cartID: cart.ID, session: id, placed: placed})
+	ch, _, err := f.srv.Client.Charges.Get(ctx, r.ChargeID)
+	if err != nil || r.Order.Status != shop.StatusAuthorized || ch.ChargeAmount.Amount != "3600" || ch.ChargeAmount.CurrencyCode != "JPY" {
+		t.Fatalf("order %+v charge %+v, %v", r.Order, ch, err)
+	}
+}
