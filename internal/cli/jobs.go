@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -123,7 +124,7 @@ upgrade charges, …) by kind and status. "apay jobs list" lists jobs,
 		},
 	}
 	cmd.PersistentFlags().StringVar(&dsn, "db", "", "shop database (default $APAY_DB)")
-	cmd.AddCommand(newJobsListCommand(app, &dsn), newJobsRunCommand(app, &dsn))
+	cmd.AddCommand(newJobsListCommand(app, &dsn), newJobsRunCommand(app, &dsn), newJobsQuotaCommand(app, &dsn))
 	return cmd
 }
 
@@ -269,4 +270,75 @@ func oneLine(s string, n int) string {
 		return s[:n] + "…"
 	}
 	return s
+}
+
+func newJobsQuotaCommand(app *App, dsn *string) *cobra.Command {
+	return &cobra.Command{
+		Use:   "quota OPERATION [BURST RATE]",
+		Short: "Show or set an Amazon Pay quota in the shared bucket",
+		Long: `quota shows the bucket of an Amazon Pay operation (e.g. CreateCharge) for the
+seller account (APAY_MERCHANT_ID, sandbox or live from the key), or sets its
+burst (requests) and restore rate (requests per second, decimals allowed,
+e.g. 0.5). Every shop instance takes its tokens from this bucket, so a quota
+raised by Amazon is configured once, here. Without a setting the published
+quotas apply (api-objects.md §15).`,
+		Args: cobra.RangeArgs(1, 3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 2 {
+				return &ExitError{Code: ExitUsage, Err: errors.New("give both BURST and RATE, or neither")}
+			}
+			store, err := openStore(cmd.Context(), app, *dsn)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			env, err := amazonpay.LoadEnvConfig(app.Getenv)
+			if err != nil {
+				return &ExitError{Code: ExitUsage, Err: err}
+			}
+			merchant := env.MerchantID
+			if merchant == "" {
+				merchant = "default"
+			}
+			account := shop.ThrottleAccount(merchant, env.Sandbox || strings.HasPrefix(env.PublicKeyID, "SANDBOX-"))
+			op := args[0]
+			if len(args) == 3 {
+				burst, err1 := strconv.ParseInt(args[1], 10, 64)
+				rate, err2 := parseMilli(args[2])
+				if err1 != nil || err2 != nil {
+					return &ExitError{Code: ExitUsage, Err: errors.New("BURST is a whole number and RATE a decimal with at most three decimals")}
+				}
+				if err := store.SetThrottleLimit(cmd.Context(), account, op, burst, rate); err != nil {
+					return &ExitError{Code: ExitUsage, Err: errors.New(shop.ErrorMessage(err))}
+				}
+			}
+			burst, rate := shop.DefaultThrottleLimit(account, op)
+			source := "published default"
+			if b, err := store.ThrottleBucket(cmd.Context(), account, op); err == nil {
+				burst, rate, source = b.Burst, b.RateMilli, "shared bucket"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s %s: burst %d, restore %d.%03d/s (%s)\n", account, op, burst, rate/1000, rate%1000, source)
+			return nil
+		},
+	}
+}
+
+// parseMilli parses a non-negative decimal with at most three decimals
+// into thousandths ("0.5" → 500).
+func parseMilli(s string) (int64, error) {
+	whole, frac, _ := strings.Cut(s, ".")
+	if whole == "" || len(frac) > 3 || strings.ContainsAny(whole+frac, "+-") {
+		return 0, errors.New("bad decimal")
+	}
+	w, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil || w > 1_000_000 {
+		return 0, errors.New("bad decimal")
+	}
+	f := int64(0)
+	if frac != "" {
+		if f, err = strconv.ParseInt(frac+strings.Repeat("0", 3-len(frac)), 10, 64); err != nil {
+			return 0, errors.New("bad decimal")
+		}
+	}
+	return w*1000 + f, nil
 }

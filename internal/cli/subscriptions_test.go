@@ -90,6 +90,15 @@ func TestSubscriptionsRenewDue(t *testing.T) {
 	if code, out := run("subscriptions", "renew", "--due"); code != ExitOK || !strings.Contains(out, "0 subscriptions due") {
 		t.Fatalf("second renew = %d\n%s", code, out)
 	}
+	if code, out := run("jobs", "quota", "CreateCharge"); code != ExitOK || !strings.Contains(out, "burst 2, restore 1.000/s (") {
+		t.Fatalf("jobs quota = %d\n%s", code, out)
+	}
+	if code, out := run("jobs", "quota", "CreateCharge", "10", "2.5"); code != ExitOK || !strings.Contains(out, "burst 10, restore 2.500/s (shared bucket)") {
+		t.Fatalf("jobs quota set = %d\n%s", code, out)
+	}
+	if code, _ := run("jobs", "quota", "CreateCharge", "0", "x"); code != ExitUsage {
+		t.Fatalf("bad quota = %d", code)
+	}
 	if strings.Contains(out, "PRIVATE KEY") {
 		t.Fatal("secret in output")
 	}
