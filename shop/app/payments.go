@@ -10,8 +10,8 @@ import (
 
 // mountPayments adds the back office's money movement: the payments
 // service, the REST API under /api/v1 with its API keys (APAY_API_KEYS),
-// the Amazon Pay notification endpoint, and the reconciler of pending
-// payments.
+// the Amazon Pay notification endpoint, the order pages under
+// /admin/orders, and the reconciler of pending payments.
 func (a *App) mountPayments(ctx context.Context, cfg Config) error {
 	pay, err := payments.New(payments.Config{Store: a.Store, Client: a.Client, Logger: a.Logger, MerchantID: cfg.MerchantID})
 	if err != nil {
@@ -33,6 +33,7 @@ func (a *App) mountPayments(ctx context.Context, cfg Config) error {
 	a.Payments, a.API = pay, api
 	a.Handle(restapi.Prefix+"/", api.Handler())
 	a.Handle("POST "+restapi.NotificationPath, api.Handler())
+	a.Web.MountOrders(pay)
 	every := cfg.PaymentsReconcileInterval
 	if every == 0 {
 		every = time.Minute
