@@ -163,3 +163,29 @@ func findCharge(t *testing.T, env *paymentstest.Env, orderID int64, id string) s
 	t.Fatalf("charge %s not stored", id)
 	return shop.Charge{}
 }
+
+// TestAsyncCapture: a capture more than 7 days after authorization is
+// CaptureInitiated at Amazon Pay; the answer says pending, and the order
+// is captured once the reconciler reads the charge again.
+func TestAsyncCapture(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, db *sqlstoretest.DB) {
+		ctx := context.Background()
+		env := paymentstest.New(t, db)
+		o := env.Order(ctx, paymentstest.OrderOptions{Total: 2000})
+		env.Amazon.AdvanceClock(8 * 24 * time.Hour)
+		res, err := env.Service.Capture(ctx, o.ID, payments.Request{IdempotencyKey: "slow"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Pending || res.Charge.State != shop.ChargeCaptureInitiated || res.Order.Status != shop.StatusAuthorized {
+			t.Fatalf("capture: pending %v, charge %s, order %s", res.Pending, res.Charge.State, res.Order.Status)
+		}
+		env.Amazon.AdvanceClock(31 * time.Second)
+		if rep, err := env.Service.Reconcile(ctx); err != nil || rep.Synced != 1 {
+			t.Fatalf("reconcile: %+v %v", rep, err)
+		}
+		if got := mustOrder(t, env, o.ID); got.Status != shop.StatusCaptured || got.Captured != 2000 {
+			t.Fatalf("order %s captured %d", got.Status, got.Captured)
+		}
+	})
+}
