@@ -98,6 +98,7 @@ type demo struct {
 
 	shopL, emuL net.Listener
 	logger      *slog.Logger
+	store       *sqlstore.DB // opened here (nil when the caller gave one)
 }
 
 // runDemo starts the demo, prints its URLs and serves until ctx ends.
@@ -148,8 +149,8 @@ func startDemo(ctx context.Context, f demoFlags, logger *slog.Logger) (d *demo, 
 	}()
 
 	// The key pair and the secret are made once and kept in the
-	// directory; generating the key (the slow part) overlaps with
-	// listening and opening the database.
+	// directory. The two slow steps — generating the key on a first start
+	// and hashing the admin password — run side by side.
 	type keyResult struct {
 		key *rsa.PrivateKey
 		id  string
@@ -164,58 +165,81 @@ func startDemo(ctx context.Context, f demoFlags, logger *slog.Logger) (d *demo, 
 	if err != nil {
 		return d, err
 	}
+	store := f.store
+	if store == nil {
+		dsn := f.db
+		if dsn == "" {
+			dsn = filepath.Join(dir, "shop.db")
+		}
+		db, err := sqlstore.Open(ctx, dsn)
+		if err != nil {
+			return d, err
+		}
+		db.Logger = logger
+		db.SQLDB().SetMaxIdleConns(32)
+		db.PasswordCost = demoPasswordCost
+		if f.passwordCost > 0 {
+			db.PasswordCost = f.passwordCost
+		}
+		store, d.store = db, db
+	}
+	type adminResult struct {
+		pw  string
+		err error
+	}
+	adminc := make(chan adminResult, 1)
+	go func() {
+		pw, err := demoAdminPassword(ctx, store)
+		adminc <- adminResult{pw, err}
+	}()
+	admin := func() error { // waited for on every path, so the goroutine never outlives the store
+		r := <-adminc
+		d.AdminPassword = r.pw
+		return r.err
+	}
 	if d.shopL, err = net.Listen("tcp", f.addr); err != nil {
-		return d, fmt.Errorf("listen %s: %w", f.addr, err)
+		return d, errors.Join(fmt.Errorf("listen %s: %w", f.addr, err), admin())
 	}
 	if d.emuL, err = net.Listen("tcp", f.emulatorAddr); err != nil {
-		return d, fmt.Errorf("listen %s: %w", f.emulatorAddr, err)
+		return d, errors.Join(fmt.Errorf("listen %s: %w", f.emulatorAddr, err), admin())
 	}
 	d.StorefrontURL = "http://" + d.shopL.Addr().String()
 	d.EmulatorURL = "http://" + d.emuL.Addr().String()
 
 	kr := <-keyc
 	if kr.err != nil {
-		return d, kr.err
+		return d, errors.Join(kr.err, admin())
 	}
 	pubPEM, err := signing.EncodePublicKey(&kr.key.PublicKey)
 	if err != nil {
-		return d, err
+		return d, errors.Join(err, admin())
 	}
 	d.Emulator, err = emulator.New(emulator.Options{
 		Logger: logger, StatePath: filepath.Join(dir, "emulator.db"), PublicURL: d.EmulatorURL,
 		Keys: []emulator.Key{{PublicKeyID: kr.id, PublicKey: string(pubPEM)}},
 	})
 	if err != nil {
-		return d, fmt.Errorf("emulator: %w", err)
+		return d, errors.Join(fmt.Errorf("emulator: %w", err), admin())
 	}
 	client, err := amazonpay.NewClient(
 		amazonpay.WithPublicKeyID(kr.id), amazonpay.WithRSAPrivateKey(kr.key), amazonpay.WithRegion(region),
 		amazonpay.WithBaseURL(d.EmulatorURL), amazonpay.WithLogger(logger))
 	if err != nil {
-		return d, err
+		return d, errors.Join(err, admin())
 	}
-	cfg := app.Config{
-		DB: f.db, Store: f.store, Client: client, BaseURL: d.StorefrontURL,
+	d.App, err = app.New(ctx, app.Config{
+		Store: store, Client: client, BaseURL: d.StorefrontURL,
 		StoreID: "amzn1.application-oa2-client.apaydemo", MerchantID: d.Emulator.MerchantID(kr.id),
 		Currency: ccy, PaymentIntent: intent, CanHandlePendingAuthorization: f.pending,
 		CheckoutJSURL: d.EmulatorURL + "/checkout.js", Secret: secret, ShopName: "apaykit demo shop", Logger: logger,
+	})
+	if err != nil {
+		return d, errors.Join(err, admin())
 	}
-	if cfg.DB == "" {
-		cfg.DB = filepath.Join(dir, "shop.db")
+	if _, err := app.SeedProducts(ctx, store); err != nil {
+		return d, errors.Join(fmt.Errorf("seeding products: %w", err), admin())
 	}
-	if d.App, err = app.New(ctx, cfg); err != nil {
-		return d, err
-	}
-	if db, ok := d.App.Store.(*sqlstore.DB); ok && f.passwordCost > 0 {
-		db.PasswordCost = f.passwordCost
-	}
-	if _, err := app.SeedProducts(ctx, d.App.Store); err != nil {
-		return d, fmt.Errorf("seeding products: %w", err)
-	}
-	if d.AdminPassword, err = demoAdminPassword(ctx, d.App.Store); err != nil {
-		return d, err
-	}
-	return d, nil
+	return d, admin()
 }
 
 // serve serves the storefront and the emulator until ctx ends, then shuts
@@ -245,6 +269,10 @@ func (d *demo) close() error {
 	if d.Emulator != nil {
 		errs = append(errs, d.Emulator.Close())
 		d.Emulator = nil
+	}
+	if d.store != nil {
+		errs = append(errs, d.store.Close())
+		d.store = nil
 	}
 	return errors.Join(errs...)
 }
@@ -292,16 +320,28 @@ func demoSecret(dir string) ([]byte, error) {
 	return s, nil
 }
 
+// demoPasswordCost is the bcrypt cost of the demo admin's password. The
+// password is 80 random bits, far beyond guessing however fast the hash,
+// so the demo does not pay the interactive cost (12) at every start.
+const demoPasswordCost = 10
+
 // demoAdminPassword gives the demo admin a new random password (printed
-// once, stored only as a bcrypt hash).
-func demoAdminPassword(ctx context.Context, s shop.AdminUserStore) (string, error) {
+// once, stored only as a bcrypt hash). It hashes once: a set on a demo
+// database that has its products (a restart), a create on a new one.
+func demoAdminPassword(ctx context.Context, s shop.Store) (string, error) {
 	var b [10]byte
 	_, _ = rand.Read(b[:])
 	pw := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
-	// A restart (the common case) hashes once; the first start twice.
-	err := s.SetAdminPassword(ctx, demoAdmin, pw)
-	if shop.ErrorCode(err) == shop.ENOTFOUND {
-		_, err = s.CreateAdminUser(ctx, demoAdmin, pw)
+	set := func() error { return s.SetAdminPassword(ctx, demoAdmin, pw) }
+	create := func() error { _, err := s.CreateAdminUser(ctx, demoAdmin, pw); return err }
+	if _, err := s.ProductBySKU(ctx, app.DemoProducts()[0].SKU); err == nil {
+		if err := set(); shop.ErrorCode(err) != shop.ENOTFOUND {
+			return pw, err
+		}
+		return pw, create()
 	}
-	return pw, err
+	if err := create(); shop.ErrorCode(err) != shop.ECONFLICT {
+		return pw, err
+	}
+	return pw, set()
 }
