@@ -178,7 +178,15 @@ func TestTwoShopServeInstances(t *testing.T) {
 		t.Fatalf("%d dead jobs: %q", len(dead), dead[0].LastError)
 	}
 	t.Logf("n=%d: killed one instance after %d renewals; all charged once in %v; emulator 429s %d", n, killedAt, wall.Round(time.Millisecond), throttled.Load())
-	if throttled.Load() > 3 {
+	// Within the quota: the shared bucket admits at most burst + rate × time,
+	// so together the instances cannot be faster than (n − burst) ÷ rate…
+	if min := time.Duration(n-10) * time.Second / 10; wall < min-time.Second {
+		t.Errorf("finished in %v, faster than the quota allows (%v)", wall, min)
+	}
+	// …and the emulator rarely had to refuse them (a few 429s come from
+	// arrival jitter on a loaded machine; each was retried later with the
+	// same key, and every renewal was charged once, checked above).
+	if throttled.Load() > n/10 {
 		t.Errorf("the two instances together were throttled %d times", throttled.Load())
 	}
 }

@@ -83,6 +83,17 @@ func TestBrowserPaymentMethodChangeAndCancel(t *testing.T) {
 		}
 		return strings.TrimSpace(s)
 	}
+	// until polls a JavaScript condition, riding over navigations.
+	until := func(what, cond string) {
+		t.Helper()
+		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cond)); err == nil && ok {
+				return
+			}
+		}
+		loc, _ := chromedp.Run(ctx, chromedp.Location())
+		t.Fatalf("%s: never true: %s (at %s)", what, cond, loc)
+	}
 	// approve is the buyer's way through Amazon's pages back to the shop:
 	// sign in (unless still signed in), choose, review at the shop, approve.
 	approve := func(what string) {
@@ -114,14 +125,13 @@ func TestBrowserPaymentMethodChangeAndCancel(t *testing.T) {
 	}
 	do("change payment method", chromedp.Click(css("#change-payment")))
 	approve("payment-method change")
+	until("new permission shown", `!!document.querySelector('#cp') && document.querySelector('#cp').textContent !== '`+cp1+`'`)
 	cp2 := text("#cp")
 	if cp2 == cp1 || !strings.HasPrefix(cp2, "C") {
 		t.Fatalf("permission after change %q (was %q)", cp2, cp1)
 	}
-	do("cancel", chromedp.Click(css("#cancel")), chromedp.WaitVisible(css(".flash")))
-	if status := text("#status"); status != "canceled" {
-		t.Fatalf("after cancel: %q", status)
-	}
+	do("cancel", chromedp.Click(css("#cancel")))
+	until("canceled shown", `!!document.querySelector('#status') && document.querySelector('#status').textContent === 'canceled'`)
 	e.runJobs()
 	sub, _ := db.Subscription(context.Background(), 1)
 	if sub.ChargePermissionID != cp2 || sub.Status != "canceled" {
