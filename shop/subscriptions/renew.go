@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/apaykit/apaykit/amazonpay"
 	"github.com/apaykit/apaykit/internal/money"
@@ -149,7 +150,12 @@ func (s *Service) handleRenew(ctx context.Context, j *shop.Job) error {
 		return jobs.RetryAt(fmt.Errorf("authorization of charge %s pending", detail), s.now().Add(s.cfg.PendingRecheck))
 	case overLimit:
 		s.log.Warn("renewal flagged", "subscription", sub.ID, "period", p.Period)
-		return jobs.Permanent(shop.Errorf(shop.EINVALID, "Renewal of subscription %d flagged for the merchant: %s.", sub.ID, detail))
+		next, err := s.deferToNextMonth(ctx, p)
+		if err != nil {
+			return err
+		}
+		return jobs.Permanent(shop.Errorf(shop.EINVALID, "Renewal of subscription %d flagged for the merchant: %s; it will be tried again on %s, when the monthly limit resets.",
+			sub.ID, detail, next.Format("2006-01-02")))
 	}
 	return s.record(ctx, p, out == charged, detail)
 }
@@ -280,4 +286,28 @@ func renewalOrder(ctx context.Context, tx shop.Tx, sub *shop.Subscription, amoun
 		o.Status = shop.StatusDeclined
 	}
 	return tx.UpdateOrder(ctx, o)
+}
+
+// deferToNextMonth moves a renewal that the monthly limit refused to the
+// first moment of the next calendar month (UTC), when Amazon resets the
+// limit, and schedules it there, in one transaction. The period and the
+// dunning count stay as they are: the buyer did nothing wrong.
+func (s *Service) deferToNextMonth(ctx context.Context, p renewPayload) (time.Time, error) {
+	y, m, _ := s.now().Date()
+	next := time.Date(y, m+1, 1, 0, 0, 0, 0, time.UTC)
+	err := s.cfg.Store.WithTx(ctx, func(tx shop.Tx) error {
+		sub, err := tx.Subscription(ctx, p.SubscriptionID)
+		if err != nil {
+			return err
+		}
+		if stale(sub, p) {
+			return nil
+		}
+		sub.NextRenewalAt = next
+		if err := tx.UpdateSubscription(ctx, sub); err != nil {
+			return err
+		}
+		return enqueueRenewal(ctx, tx, sub)
+	})
+	return next, err
 }

@@ -345,8 +345,19 @@ func TestRecurringMonthlyLimit(t *testing.T) {
 		if len(flagged) != 1 || !strings.Contains(flagged[0].LastError, "PeriodicAmountExceeded") {
 			t.Fatalf("PeriodicAmountExceeded not flagged: %+v", flagged)
 		}
-		if got := e.sub(sub.ID); got.PeriodsPaid != 3 || got.Status != shop.SubscriptionActive {
+		got := e.sub(sub.ID)
+		if got.PeriodsPaid != 3 || got.Status != shop.SubscriptionActive || got.DunningAttempts != 0 {
 			t.Fatalf("flagged renewal changed the subscription: %+v", got)
+		}
+		// It is tried again when the limit resets: January 1st, 00:00 UTC.
+		if want := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC); !got.NextRenewalAt.Equal(want) {
+			t.Fatalf("next attempt %v, want %v", got.NextRenewalAt, want)
+		}
+		e.advance(time.Date(2027, 1, 1, 0, 1, 0, 0, time.UTC).Sub(db.Clock.Now()))
+		e.runJobs()
+		// The deferred week and the two that fell due meanwhile (Dec 21, 28).
+		if got := e.sub(sub.ID); got.PeriodsPaid != 6 || !got.NextRenewalAt.After(db.Clock.Now()) {
+			t.Fatalf("renewals after the limit reset: %+v", got)
 		}
 		if u := e.usage(sub.ChargePermissionID, db.Clock.Now()); u != 20000 {
 			t.Fatalf("refused charge still reserved: %d", u)
