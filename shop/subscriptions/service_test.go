@@ -349,6 +349,9 @@ func TestRecurringMonthlyLimit(t *testing.T) {
 		if got.PeriodsPaid != 3 || got.Status != shop.SubscriptionActive || got.DunningAttempts != 0 {
 			t.Fatalf("flagged renewal changed the subscription: %+v", got)
 		}
+		if u := e.usage(sub.ChargePermissionID, db.Clock.Now()); u != 20000 {
+			t.Fatalf("refused charge still reserved: %d", u)
+		}
 		// It is tried again when the limit resets: January 1st, 00:00 UTC.
 		if want := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC); !got.NextRenewalAt.Equal(want) {
 			t.Fatalf("next attempt %v, want %v", got.NextRenewalAt, want)
@@ -358,9 +361,6 @@ func TestRecurringMonthlyLimit(t *testing.T) {
 		// The deferred week and the two that fell due meanwhile (Dec 21, 28).
 		if got := e.sub(sub.ID); got.PeriodsPaid != 6 || !got.NextRenewalAt.After(db.Clock.Now()) {
 			t.Fatalf("renewals after the limit reset: %+v", got)
-		}
-		if u := e.usage(sub.ChargePermissionID, db.Clock.Now()); u != 20000 {
-			t.Fatalf("refused charge still reserved: %d", u)
 		}
 	})
 }
