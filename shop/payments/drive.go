@@ -93,7 +93,7 @@ func (s *Service) drive(ctx context.Context, orderID int64, co callOpts, plan pl
 // plan runs one planner call in a transaction.
 func (s *Service) plan(ctx context.Context, orderID int64, refreshed map[string]bool, fn planner) (plan, error) {
 	var pl plan
-	err := s.store.WithTx(ctx, func(tx shop.Tx) error {
+	err := s.withTx(ctx, func(tx shop.Tx) error {
 		a, err := s.lock(ctx, tx, orderID)
 		if err != nil {
 			return err

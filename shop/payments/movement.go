@@ -289,7 +289,7 @@ func (s *Service) finish(ctx context.Context, m *shop.MoneyMovement, ans *answer
 	}
 	res := &Result{Operation: m.Operation}
 	var refusal error
-	err := s.store.WithTx(ctx, func(tx shop.Tx) error {
+	err := s.withTx(ctx, func(tx shop.Tx) error {
 		a, err := s.lock(ctx, tx, m.OrderID)
 		if err != nil {
 			return err
@@ -425,7 +425,7 @@ func (s *Service) verifyRefusal(ctx context.Context, m *shop.MoneyMovement, ans 
 // applyQuietly runs fn on the locked order in its own transaction and only
 // logs a failure: for state learned on the side of another operation.
 func (s *Service) applyQuietly(ctx context.Context, orderID int64, fn func(ctx context.Context, a *applier) error) {
-	err := s.store.WithTx(ctx, func(tx shop.Tx) error {
+	err := s.withTx(ctx, func(tx shop.Tx) error {
 		a, err := s.lock(ctx, tx, orderID)
 		if err != nil {
 			return err

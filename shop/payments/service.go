@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -211,3 +212,42 @@ func (r *Request) check(o *shop.Order) error {
 // detach keeps an operation going when its caller goes away: once a
 // movement is recorded, finishing it is cheaper than leaving it pending.
 func detach(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
+
+// withTx runs fn in a transaction, again (up to a few times) when the
+// database was too busy to start or commit it: SQLite answers
+// SQLITE_BUSY once its busy timeout has passed under heavy write
+// contention, and PostgreSQL may report a serialization failure or
+// deadlock. fn only touches the database, so running it again is safe.
+func (s *Service) withTx(ctx context.Context, fn func(tx shop.Tx) error) error {
+	delay := 20 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := s.store.WithTx(ctx, fn)
+		if err == nil || attempt == 5 || !TransientDBError(err) {
+			return err
+		}
+		s.log.LogAttrs(ctx, slog.LevelWarn, "payments: database busy, retrying the transaction", slog.Int("attempt", attempt))
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		delay *= 2
+	}
+}
+
+// TransientDBError recognises the database errors worth a retry. Only
+// internal errors qualify: a *shop.Error is the store's verdict.
+func TransientDBError(err error) bool {
+	if shop.ErrorCode(err) != shop.EINTERNAL {
+		return false
+	}
+	msg := err.Error()
+	for _, s := range []string{"SQLITE_BUSY", "database is locked", "SQLSTATE 40001", "SQLSTATE 40P01"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}

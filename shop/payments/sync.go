@@ -88,7 +88,7 @@ func (s *Service) observe(ctx context.Context, orderID int64, objs []object) err
 // applyReads applies objects read from Amazon Pay to the order and logs
 // the calls that read them, in one transaction.
 func (s *Service) applyReads(ctx context.Context, orderID int64, reads []reading, calls []*shop.AmazonCall) error {
-	return s.store.WithTx(ctx, func(tx shop.Tx) error {
+	return s.withTx(ctx, func(tx shop.Tx) error {
 		a, err := s.lock(ctx, tx, orderID)
 		if err != nil {
 			return err

@@ -123,7 +123,9 @@ func (a *API) claim(ctx context.Context, rec *shop.IdempotencyRecord) (*shop.Ide
 			return nil, &payments.Error{Status: http.StatusUnprocessableEntity, Code: "idempotency_key_reused", Message: shop.ErrorMessage(err)}
 		case shop.ECONFLICT:
 		default:
-			return nil, err
+			if !payments.TransientDBError(err) {
+				return nil, err
+			}
 		}
 		if time.Now().After(deadline) {
 			return nil, &payments.Error{Status: http.StatusConflict, Code: "request_in_progress", Retryable: true, RetryAfter: time.Second,

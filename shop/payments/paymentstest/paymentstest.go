@@ -45,8 +45,13 @@ func New(t testing.TB, db *sqlstoretest.DB, opts ...Option) *Env {
 		amazonpay.WithRetry(amazonpay.RetryPolicy{BaseDelay: 2 * time.Millisecond, MaxDelay: 10 * time.Millisecond})))
 	db.DB.Now = srv.Emulator.Now
 	// Tests run in parallel against one PostgreSQL server; bound each
-	// store's share of its connections, as a deployment would.
-	db.SQLDB().SetMaxOpenConns(16)
+	// store's share of its connections, as a deployment would. On SQLite
+	// a small pool keeps writers from starving in its busy handler.
+	conns := 16
+	if db.Dialect() == "sqlite" {
+		conns = 4
+	}
+	db.SQLDB().SetMaxOpenConns(conns)
 	cfg := payments.Config{Store: db, Client: srv.Client, Now: srv.Emulator.Now, BusyWait: 20 * time.Second}
 	for _, o := range opts {
 		o(&cfg)
