@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -32,15 +33,20 @@ const benchConcurrency = 8
 // Two pool sizes are measured: 16 connections, and one connection, which
 // on SQLite queues writers in Go instead of in SQLite's busy handler (which
 // sleeps in steps of milliseconds).
+//
+// With APAY_TEST_POSTGRES set, the store is also PostgreSQL (16
+// connections).
 func BenchmarkCaptureRESTvsSDK(b *testing.B) {
 	for _, conns := range []int{16, 1} {
-		b.Run(fmt.Sprintf("pool=%d", conns), func(b *testing.B) { benchCaptures(b, conns) })
+		b.Run(fmt.Sprintf("sqlite/pool=%d", conns), func(b *testing.B) { benchCaptures(b, sqlstoretest.SQLite(b), conns) })
+	}
+	if dsn := os.Getenv(sqlstoretest.EnvPostgres); dsn != "" {
+		b.Run("postgres/pool=16", func(b *testing.B) { benchCaptures(b, sqlstoretest.Postgres(b, dsn), 16) })
 	}
 }
 
-func benchCaptures(b *testing.B, conns int) {
+func benchCaptures(b *testing.B, db *sqlstoretest.DB, conns int) {
 	ctx := context.Background()
-	db := sqlstoretest.SQLite(b)
 	f := newFixture(b, db)
 	db.SQLDB().SetMaxOpenConns(conns)
 	client := f.env.Amazon.Client
