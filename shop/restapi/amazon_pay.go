@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/apaykit/apaykit/amazonpay"
@@ -101,11 +102,6 @@ func (a *API) amazonPay(w http.ResponseWriter, r *http.Request) {
 			Message: "Unknown operation; one of authorize, capture, authorize-and-capture, close-authorization, refund, close."})
 		return
 	}
-	o, err := a.lookup(ctx, r.PathValue("id"))
-	if err != nil {
-		writeError(w, err)
-		return
-	}
 	body, _ := io.ReadAll(r.Body)
 	in, err := decodeOperation(body)
 	if err != nil {
@@ -114,17 +110,31 @@ func (a *API) amazonPay(w http.ResponseWriter, r *http.Request) {
 	}
 	req := payments.Request{IdempotencyKey: clientKeyOf(ctx), Currency: in.Currency, Reason: in.Reason,
 		CancelPendingCharges: in.CancelPendingCharges}
-	if len(in.Amount) > 0 && string(in.Amount) != "null" {
-		if !op.hasAmount {
-			writeError(w, badRequest("InvalidParameterValue", r.PathValue("op")+" takes no amount."))
-			return
-		}
-		if req.Amount, err = parseAmount(in.Amount, in.Currency, o.Currency); err != nil {
+	hasAmount := len(in.Amount) > 0 && string(in.Amount) != "null"
+	if hasAmount && !op.hasAmount {
+		writeError(w, badRequest("InvalidParameterValue", r.PathValue("op")+" takes no amount."))
+		return
+	}
+	// The order is read here only when needed (a number to resolve, an
+	// amount to read in its currency); the service reads it anyway, with
+	// the row locked.
+	ref := r.PathValue("id")
+	id, perr := strconv.ParseInt(ref, 10, 64)
+	if perr != nil || id <= 0 || hasAmount {
+		o, err := a.lookup(ctx, ref)
+		if err != nil {
 			writeError(w, err)
 			return
 		}
+		id = o.ID
+		if hasAmount {
+			if req.Amount, err = parseAmount(in.Amount, in.Currency, o.Currency); err != nil {
+				writeError(w, err)
+				return
+			}
+		}
 	}
-	res, err := op.run(a.pay, ctx, o.ID, req)
+	res, err := op.run(a.pay, ctx, id, req)
 	if err != nil {
 		writeError(w, err)
 		return
