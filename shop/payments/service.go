@@ -78,6 +78,12 @@ type Service struct {
 	// Pay call instead of each replaying it.
 	mu      sync.Mutex
 	flights map[int64]*flight
+
+	// gate serialises this process's write transactions on SQLite (nil on
+	// PostgreSQL). SQLite has one writer at a time; without a queue in
+	// front of it, concurrent writers wait in its busy handler, which
+	// sleeps in steps of 1 to 100 ms, and throughput collapses.
+	gate chan struct{}
 }
 
 // flight is one movement being executed.
@@ -116,7 +122,11 @@ func New(cfg Config) (*Service, error) {
 	if cfg.GiveUpAfter <= 0 {
 		cfg.GiveUpAfter = DefaultGiveUpAfter
 	}
-	return &Service{store: cfg.Store, client: cfg.Client, log: cfg.Logger, cfg: cfg, flights: map[int64]*flight{}}, nil
+	s := &Service{store: cfg.Store, client: cfg.Client, log: cfg.Logger, cfg: cfg, flights: map[int64]*flight{}}
+	if d, ok := cfg.Store.(interface{ Dialect() string }); ok && d.Dialect() == "sqlite" {
+		s.gate = make(chan struct{}, 1)
+	}
+	return s, nil
 }
 
 // Store returns the service's store.
@@ -221,7 +231,7 @@ func detach(ctx context.Context) context.Context { return context.WithoutCancel(
 func (s *Service) withTx(ctx context.Context, fn func(tx shop.Tx) error) error {
 	delay := 20 * time.Millisecond
 	for attempt := 1; ; attempt++ {
-		err := s.store.WithTx(ctx, fn)
+		err := s.Exclusive(ctx, func() error { return s.store.WithTx(ctx, fn) })
 		if err == nil || attempt == 5 || !TransientDBError(err) {
 			return err
 		}
@@ -250,4 +260,20 @@ func TransientDBError(err error) bool {
 		}
 	}
 	return false
+}
+
+// Exclusive runs fn, which writes to the store, after this process's other
+// writers on SQLite (see Service.gate); on PostgreSQL it just runs fn. The
+// REST layer's own writes (idempotency records) queue here too.
+func (s *Service) Exclusive(ctx context.Context, fn func() error) error {
+	if s.gate == nil {
+		return fn()
+	}
+	select {
+	case s.gate <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.gate }()
+	return fn()
 }

@@ -95,11 +95,12 @@ func (a *API) idempotent(next http.Handler) http.Handler {
 		}
 		// Store (or release) even if the client went away.
 		sctx := context.WithoutCancel(ctx)
-		if final(status) {
-			err = a.store.CompleteIdempotentRequest(sctx, apiKey.ID, key, status, rw.body.Bytes())
-		} else {
-			err = a.store.AbandonIdempotentRequest(sctx, apiKey.ID, key)
-		}
+		err = a.pay.Exclusive(sctx, func() error {
+			if final(status) {
+				return a.store.CompleteIdempotentRequest(sctx, apiKey.ID, key, status, rw.body.Bytes())
+			}
+			return a.store.AbandonIdempotentRequest(sctx, apiKey.ID, key)
+		})
 		if err != nil && shop.ErrorCode(err) != shop.ENOTFOUND {
 			a.log.LogAttrs(ctx, slog.LevelError, "restapi: storing an idempotent answer", slog.String("err", err.Error()))
 		}
@@ -115,7 +116,11 @@ func (a *API) claim(ctx context.Context, rec *shop.IdempotencyRecord) (*shop.Ide
 	delay := 10 * time.Millisecond
 	for {
 		r := *rec
-		stored, err := a.store.BeginIdempotentRequest(ctx, &r, a.cfg.IdempotencyLease)
+		var stored *shop.IdempotencyRecord
+		err := a.pay.Exclusive(ctx, func() (err error) {
+			stored, err = a.store.BeginIdempotentRequest(ctx, &r, a.cfg.IdempotencyLease)
+			return err
+		})
 		switch shop.ErrorCode(err) {
 		case "":
 			return stored, nil
