@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/tls"
 	"encoding/base32"
 	"encoding/hex"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,10 +23,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/apaykit/apaykit/amazonpay"
+	"github.com/apaykit/apaykit/amazonpay/notification"
 	"github.com/apaykit/apaykit/amazonpay/signing"
 	"github.com/apaykit/apaykit/emulator"
+	"github.com/apaykit/apaykit/emulator/sns"
 	"github.com/apaykit/apaykit/shop"
 	"github.com/apaykit/apaykit/shop/app"
+	"github.com/apaykit/apaykit/shop/restapi"
 	"github.com/apaykit/apaykit/shop/sqlstore"
 )
 
@@ -97,8 +102,12 @@ type demo struct {
 	Emulator      *emulator.Server
 
 	shopL, emuL net.Listener
-	logger      *slog.Logger
-	store       *sqlstore.DB // opened here (nil when the caller gave one)
+	// emuTLS serves the emulator over HTTPS too, only so that the
+	// notifications' SigningCertURL is https: amazonpay/notification
+	// fetches signing certificates over https alone.
+	emuTLS net.Listener
+	logger *slog.Logger
+	store  *sqlstore.DB // opened here (nil when the caller gave one)
 }
 
 // runDemo starts the demo, prints its URLs and serves until ctx ends.
@@ -214,12 +223,36 @@ func startDemo(ctx context.Context, f demoFlags, logger *slog.Logger) (d *demo, 
 	if err != nil {
 		return d, errors.Join(err, admin())
 	}
+	// Notifications travel as Amazon sends them: SNS envelopes signed by
+	// the emulator's CA, POSTed to the shop, which verifies them with that
+	// CA and the emulator's HTTPS address.
+	issuer, err := sns.NewIssuer(sns.IssuerConfig{})
+	if err != nil {
+		return d, errors.Join(err, admin())
+	}
+	tl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return d, errors.Join(err, admin())
+	}
+	d.emuTLS = tls.NewListener(tl, &tls.Config{Certificates: []tls.Certificate{issuer.TLSCertificate()}, MinVersion: tls.VersionTLS12})
 	d.Emulator, err = emulator.New(emulator.Options{
 		Logger: logger, StatePath: filepath.Join(dir, "emulator.db"), PublicURL: d.EmulatorURL,
-		Keys: []emulator.Key{{PublicKeyID: kr.id, PublicKey: string(pubPEM)}},
+		Keys:          []emulator.Key{{PublicKeyID: kr.id, PublicKey: string(pubPEM)}},
+		Notifications: emulator.NotificationOptions{Issuer: issuer},
+		NotifyURL:     d.StorefrontURL + restapi.NotificationPath,
 	})
 	if err != nil {
 		return d, errors.Join(fmt.Errorf("emulator: %w", err), admin())
+	}
+	if err := issuer.SetCertURL("https://" + tl.Addr().String() + sns.CertPath); err != nil {
+		return d, errors.Join(err, admin())
+	}
+	roots := issuer.CertPool()
+	verifier, err := notification.NewVerifier(notification.WithRoots(roots), notification.WithAllowedCertHost(tl.Addr().String()),
+		notification.WithHTTPClient(&http.Client{Timeout: 10 * time.Second,
+			Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}}))
+	if err != nil {
+		return d, errors.Join(err, admin())
 	}
 	client, err := amazonpay.NewClient(
 		amazonpay.WithPublicKeyID(kr.id), amazonpay.WithRSAPrivateKey(kr.key), amazonpay.WithRegion(region),
@@ -232,6 +265,7 @@ func startDemo(ctx context.Context, f demoFlags, logger *slog.Logger) (d *demo, 
 		StoreID: "amzn1.application-oa2-client.apaydemo", MerchantID: d.Emulator.MerchantID(kr.id),
 		Currency: ccy, PaymentIntent: intent, CanHandlePendingAuthorization: f.pending,
 		CheckoutJSURL: d.EmulatorURL + "/checkout.js", Secret: secret, ShopName: "apaykit demo shop", Logger: logger,
+		Notifications: verifier,
 	})
 	if err != nil {
 		return d, errors.Join(err, admin())
@@ -247,17 +281,20 @@ func startDemo(ctx context.Context, f demoFlags, logger *slog.Logger) (d *demo, 
 func (d *demo) serve(ctx context.Context) error {
 	var wg sync.WaitGroup
 	var emuErr error
+	var emuTLSErr error
 	wg.Go(func() { emuErr = app.Serve(ctx, d.emuL, d.Emulator.Handler(), d.logger) })
+	wg.Go(func() { emuTLSErr = app.Serve(ctx, d.emuTLS, d.Emulator.Handler(), d.logger) })
 	err := d.App.Serve(ctx, d.shopL)
 	wg.Wait()
-	d.shopL, d.emuL = nil, nil
+	d.shopL, d.emuL, d.emuTLS = nil, nil, nil
+	err = errors.Join(err, emuTLSErr)
 	return errors.Join(err, emuErr, d.close())
 }
 
 // close releases what startDemo opened.
 func (d *demo) close() error {
 	var errs []error
-	for _, l := range []net.Listener{d.shopL, d.emuL} {
+	for _, l := range []net.Listener{d.shopL, d.emuL, d.emuTLS} {
 		if l != nil {
 			_ = l.Close()
 		}
