@@ -59,6 +59,12 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileReport, error) {
 		if ctx.Err() != nil {
 			return rep, ctx.Err()
 		}
+		if m.Operation == shop.OpComplete {
+			// Complete Checkout Session belongs to the storefront
+			// (shop/checkout), whose reconciler settles it by reading the
+			// checkout session; this service does not run it.
+			continue
+		}
 		if _, err := s.exec(ctx, m, nil, callOpts{}); err != nil {
 			if e := AsError(err); e.Retryable || e.Status >= 500 {
 				if now.Sub(m.CreatedAt) > s.cfg.GiveUpAfter {
