@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,12 +21,39 @@ import (
 // verification, policy, routing, state lock, JSON). Compare with
 // BenchmarkBareVerifyPSS, the floor: a bare server doing only rsa.VerifyPSS.
 func BenchmarkVerifiedGet(b *testing.B) {
+	runParallel8(b, verifiedGetCaller(b))
+}
+
+// BenchmarkBareVerifyPSS is the reference for BenchmarkVerifiedGet: a bare
+// net/http server that only verifies one RSASSA-PSS signature per request.
+func BenchmarkBareVerifyPSS(b *testing.B) {
+	runParallel8(b, bareVerifyCaller(b))
+}
+
+// runParallel8 runs do with 8 calls in flight.
+func runParallel8(b *testing.B, do func() error) {
+	b.SetParallelism(8 / max(runtime.GOMAXPROCS(0), 1))
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := do(); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// verifiedGetCaller starts the emulator on a local server with an
+// authorized charge and returns a function that sends one pre-signed Get
+// Charge request through it.
+func verifiedGetCaller(b *testing.B) func() error {
 	e := newTestEnv(b)
 	e.now = time.Now().UTC()
 	id := e.checkout("Authorize", "10.00", "USD", "1111", "")
 	chID := str(wantStatus(b, e.complete(id, "10.00", "USD"), 200), "chargeId")
 	hs := httptest.NewServer(e.srv.Handler())
-	defer hs.Close()
+	b.Cleanup(hs.Close)
 	e.host = hs.Listener.Addr().String()
 	const n = 64
 	reqs := make([]*http.Request, n)
@@ -36,31 +64,17 @@ func BenchmarkVerifiedGet(b *testing.B) {
 		reqs[i] = r
 	}
 	client := hs.Client()
-	client.Transport.(*http.Transport).MaxIdleConnsPerHost = 16
-	b.SetParallelism(8 / max(runtime.GOMAXPROCS(0), 1))
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		i := 0
-		for pb.Next() {
-			r := reqs[i%n].Clone(reqs[i%n].Context())
-			i++
-			res, err := client.Do(r)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			drain(res)
-			if res.StatusCode != 200 {
-				b.Errorf("status %d", res.StatusCode)
-				return
-			}
-		}
-	})
+	client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
+	var next atomic.Int64
+	return func() error {
+		i := next.Add(1) % n
+		return expect200(client.Do(reqs[i].Clone(reqs[i].Context())))
+	}
 }
 
-// BenchmarkBareVerifyPSS is the reference for BenchmarkVerifiedGet: a bare
-// net/http server that only verifies one RSASSA-PSS signature per request.
-func BenchmarkBareVerifyPSS(b *testing.B) {
+// bareVerifyCaller starts a bare net/http server that only verifies one
+// RSASSA-PSS signature per request and returns a function that calls it.
+func bareVerifyCaller(b *testing.B) func() error {
 	k, _ := keys(b)
 	digest := sha256.Sum256([]byte("AMZN-PAY-RSASSA-PSS-V2\nabc"))
 	sig, err := rsa.SignPSS(rand.Reader, k, crypto.SHA256, digest[:], &rsa.PSSOptions{SaltLength: 32})
@@ -77,27 +91,25 @@ func BenchmarkBareVerifyPSS(b *testing.B) {
 		}
 		_, _ = w.Write([]byte(`{}`))
 	}))
-	defer hs.Close()
+	b.Cleanup(hs.Close)
 	client := hs.Client()
-	client.Transport.(*http.Transport).MaxIdleConnsPerHost = 16
-	b.SetParallelism(8 / max(runtime.GOMAXPROCS(0), 1))
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			r, _ := http.NewRequest("GET", hs.URL+"/", nil)
-			r.Header.Set("Authorization", sigB64)
-			res, err := client.Do(r)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			drain(res)
-			if res.StatusCode != 200 {
-				b.Errorf("status %d", res.StatusCode)
-				return
-			}
-		}
-	})
+	client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
+	return func() error {
+		r, _ := http.NewRequest("GET", hs.URL+"/", nil)
+		r.Header.Set("Authorization", sigB64)
+		return expect200(client.Do(r))
+	}
+}
+
+func expect200(res *http.Response, err error) error {
+	if err != nil {
+		return err
+	}
+	drain(res)
+	if res.StatusCode != 200 {
+		return errStatus(res.StatusCode)
+	}
+	return nil
 }
 
 func drain(res *http.Response) {
