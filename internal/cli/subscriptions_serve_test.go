@@ -2,16 +2,12 @@ package cli
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/x509"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -24,6 +20,7 @@ import (
 	"github.com/apaykit/apaykit/amazonpaytest"
 	"github.com/apaykit/apaykit/shop"
 	"github.com/apaykit/apaykit/shop/sqlstore"
+	"github.com/apaykit/apaykit/shop/sqlstore/sqlstoretest"
 	"github.com/apaykit/apaykit/shop/subscriptions"
 	"github.com/apaykit/apaykit/shop/throttle"
 )
@@ -59,7 +56,7 @@ func TestTwoShopServeInstances(t *testing.T) {
 	}
 	const n = 60
 	ctx := context.Background()
-	schemaDSN := pgSchema(t, dsn)
+	schemaDSN := sqlstoretest.PostgresSchema(t, dsn)
 	db, err := sqlstore.Open(ctx, schemaDSN)
 	if err != nil {
 		t.Fatal(err)
@@ -202,27 +199,4 @@ type codeRecorder struct {
 func (r *codeRecorder) WriteHeader(code int) {
 	r.code = code
 	r.ResponseWriter.WriteHeader(code)
-}
-
-func pgSchema(t *testing.T, dsn string) string {
-	t.Helper()
-	var rnd [6]byte
-	_, _ = rand.Read(rnd[:])
-	schema := "apay_serve_" + hex.EncodeToString(rnd[:])
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		defer admin.Close()
-		_, _ = admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
-	})
-	u, _ := url.Parse(dsn)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }

@@ -88,6 +88,14 @@ func SQLite(t testing.TB) *DB {
 // database dsn names; the schema is dropped when the test ends.
 func Postgres(t testing.TB, dsn string) *DB {
 	t.Helper()
+	return open(t, PostgresSchema(t, dsn))
+}
+
+// PostgresSchema creates a schema apay_test_<random> in the database dsn
+// names, drops it when the test ends, and returns a DSN whose search_path
+// is that schema: for tests that start shop processes of their own.
+func PostgresSchema(t testing.TB, dsn string) string {
+	t.Helper()
 	var rnd [6]byte
 	_, _ = rand.Read(rnd[:])
 	schema := "apay_test_" + hex.EncodeToString(rnd[:])
@@ -112,7 +120,7 @@ func Postgres(t testing.TB, dsn string) *DB {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	return open(t, u.String())
+	return u.String()
 }
 
 func open(t testing.TB, dsn string) *DB {
