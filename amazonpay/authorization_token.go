@@ -29,9 +29,7 @@ func (s *AuthorizationTokenService) Get(ctx context.Context, mwsAuthToken, merch
 	if err := validateID("merchantId", merchantID); err != nil {
 		return nil, nil, err
 	}
-	t := new(AuthorizationToken)
-	resp, err := s.client.call(ctx, callSpec{op: "GetAuthorizationToken",
+	return callInto[AuthorizationToken](ctx, s.client, callSpec{op: "GetAuthorizationToken",
 		params: []pathParam{{"mwsAuthToken", mwsAuthToken}},
-		query:  url.Values{"merchantId": {merchantID}}, out: t}, opts)
-	return result(t, resp, err)
+		query:  url.Values{"merchantId": {merchantID}}}, opts)
 }

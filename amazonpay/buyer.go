@@ -28,8 +28,6 @@ type BuyerProfile struct {
 //
 //amazonpay:operation GET /v2/buyers/{buyerToken}
 func (s *BuyerService) Get(ctx context.Context, buyerToken string, opts ...RequestOption) (*BuyerProfile, *Response, error) {
-	b := new(BuyerProfile)
-	resp, err := s.client.call(ctx, callSpec{op: "GetBuyer",
-		params: []pathParam{{"buyerToken", buyerToken}}, out: b}, opts)
-	return result(b, resp, err)
+	return callInto[BuyerProfile](ctx, s.client, callSpec{op: "GetBuyer",
+		params: []pathParam{{"buyerToken", buyerToken}}}, opts)
 }

@@ -136,9 +136,7 @@ func (s *ChargeService) Create(ctx context.Context, req *CreateChargeRequest, op
 	if err := req.validate(); err != nil {
 		return nil, nil, err
 	}
-	ch := new(Charge)
-	resp, err := s.client.call(ctx, callSpec{op: "CreateCharge", body: req, out: ch}, opts)
-	return result(ch, resp, err)
+	return callInto[Charge](ctx, s.client, callSpec{op: "CreateCharge", body: req}, opts)
 }
 
 // Get reads a Charge.
@@ -147,10 +145,8 @@ func (s *ChargeService) Create(ctx context.Context, req *CreateChargeRequest, op
 //
 //amazonpay:operation GET /v2/charges/{chargeId}
 func (s *ChargeService) Get(ctx context.Context, chargeID string, opts ...RequestOption) (*Charge, *Response, error) {
-	ch := new(Charge)
-	resp, err := s.client.call(ctx, callSpec{op: "GetCharge",
-		params: []pathParam{{"chargeId", chargeID}}, out: ch}, opts)
-	return result(ch, resp, err)
+	return callInto[Charge](ctx, s.client, callSpec{op: "GetCharge",
+		params: []pathParam{{"chargeId", chargeID}}}, opts)
 }
 
 // Update reports the state of a PSP-processed charge (payment service
@@ -163,10 +159,8 @@ func (s *ChargeService) Update(ctx context.Context, chargeID string, req *Update
 	if req == nil || req.StatusDetails == nil {
 		return nil, nil, &InputError{Field: "statusDetails", Reason: "is required"}
 	}
-	ch := new(Charge)
-	resp, err := s.client.call(ctx, callSpec{op: "UpdateCharge",
-		params: []pathParam{{"chargeId", chargeID}}, body: req, out: ch}, opts)
-	return result(ch, resp, err)
+	return callInto[Charge](ctx, s.client, callSpec{op: "UpdateCharge",
+		params: []pathParam{{"chargeId", chargeID}}, body: req}, opts)
 }
 
 // Capture moves an Authorized charge to Captured (or CaptureInitiated when
@@ -182,10 +176,8 @@ func (s *ChargeService) Capture(ctx context.Context, chargeID string, req *Captu
 	if err := req.CaptureAmount.validate("captureAmount"); err != nil {
 		return nil, nil, err
 	}
-	ch := new(Charge)
-	resp, err := s.client.call(ctx, callSpec{op: "CaptureCharge",
-		params: []pathParam{{"chargeId", chargeID}}, body: req, out: ch}, opts)
-	return result(ch, resp, err)
+	return callInto[Charge](ctx, s.client, callSpec{op: "CaptureCharge",
+		params: []pathParam{{"chargeId", chargeID}}, body: req}, opts)
 }
 
 // Cancel releases an authorization that was not captured. A nil request
@@ -198,8 +190,6 @@ func (s *ChargeService) Cancel(ctx context.Context, chargeID string, req *Cancel
 	if req == nil {
 		req = &CancelChargeRequest{}
 	}
-	ch := new(Charge)
-	resp, err := s.client.call(ctx, callSpec{op: "CancelCharge",
-		params: []pathParam{{"chargeId", chargeID}}, body: req, out: ch}, opts)
-	return result(ch, resp, err)
+	return callInto[Charge](ctx, s.client, callSpec{op: "CancelCharge",
+		params: []pathParam{{"chargeId", chargeID}}, body: req}, opts)
 }

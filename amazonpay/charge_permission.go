@@ -78,10 +78,8 @@ type CloseChargePermissionRequest struct {
 //
 //amazonpay:operation GET /v2/chargePermissions/{chargePermissionId}
 func (s *ChargePermissionService) Get(ctx context.Context, chargePermissionID string, opts ...RequestOption) (*ChargePermission, *Response, error) {
-	cp := new(ChargePermission)
-	resp, err := s.client.call(ctx, callSpec{op: "GetChargePermission",
-		params: []pathParam{{"chargePermissionId", chargePermissionID}}, out: cp}, opts)
-	return result(cp, resp, err)
+	return callInto[ChargePermission](ctx, s.client, callSpec{op: "GetChargePermission",
+		params: []pathParam{{"chargePermissionId", chargePermissionID}}}, opts)
 }
 
 // Update sets merchant metadata (for example the order number known only
@@ -94,10 +92,8 @@ func (s *ChargePermissionService) Update(ctx context.Context, chargePermissionID
 	if req == nil {
 		return nil, nil, &InputError{Field: "request", Reason: "is nil"}
 	}
-	cp := new(ChargePermission)
-	resp, err := s.client.call(ctx, callSpec{op: "UpdateChargePermission",
-		params: []pathParam{{"chargePermissionId", chargePermissionID}}, body: req, out: cp}, opts)
-	return result(cp, resp, err)
+	return callInto[ChargePermission](ctx, s.client, callSpec{op: "UpdateChargePermission",
+		params: []pathParam{{"chargePermissionId", chargePermissionID}}, body: req}, opts)
 }
 
 // Close ends a Charge Permission: no further charges, and pending ones are
@@ -110,8 +106,6 @@ func (s *ChargePermissionService) Close(ctx context.Context, chargePermissionID 
 	if req == nil {
 		req = &CloseChargePermissionRequest{}
 	}
-	cp := new(ChargePermission)
-	resp, err := s.client.call(ctx, callSpec{op: "CloseChargePermission",
-		params: []pathParam{{"chargePermissionId", chargePermissionID}}, body: req, out: cp}, opts)
-	return result(cp, resp, err)
+	return callInto[ChargePermission](ctx, s.client, callSpec{op: "CloseChargePermission",
+		params: []pathParam{{"chargePermissionId", chargePermissionID}}, body: req}, opts)
 }

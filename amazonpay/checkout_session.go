@@ -212,11 +212,17 @@ func (r *CompleteCheckoutSessionRequest) validate() error {
 	if r == nil {
 		return &InputError{Field: "request", Reason: "is nil"}
 	}
-	if err := r.ChargeAmount.validate("chargeAmount"); err != nil {
+	return validateConfirmAmounts(r.ChargeAmount, r.TotalOrderAmount)
+}
+
+// validateConfirmAmounts checks the amounts Complete and Finalize repeat:
+// chargeAmount is required, totalOrderAmount optional.
+func validateConfirmAmounts(charge, total Price) error {
+	if err := charge.validate("chargeAmount"); err != nil {
 		return err
 	}
-	if !r.TotalOrderAmount.IsZero() {
-		return r.TotalOrderAmount.validate("totalOrderAmount")
+	if !total.IsZero() {
+		return total.validate("totalOrderAmount")
 	}
 	return nil
 }
@@ -238,13 +244,7 @@ func (r *FinalizeCheckoutSessionRequest) validate() error {
 	if r == nil {
 		return &InputError{Field: "request", Reason: "is nil"}
 	}
-	if err := r.ChargeAmount.validate("chargeAmount"); err != nil {
-		return err
-	}
-	if !r.TotalOrderAmount.IsZero() {
-		return r.TotalOrderAmount.validate("totalOrderAmount")
-	}
-	return nil
+	return validateConfirmAmounts(r.ChargeAmount, r.TotalOrderAmount)
 }
 
 // Create starts a Checkout Session from the server side (the button usually
@@ -257,9 +257,7 @@ func (s *CheckoutSessionService) Create(ctx context.Context, req *CreateCheckout
 	if err := req.validate(); err != nil {
 		return nil, nil, err
 	}
-	cs := new(CheckoutSession)
-	resp, err := s.client.call(ctx, callSpec{op: "CreateCheckoutSession", body: req, out: cs}, opts)
-	return result(cs, resp, err)
+	return callInto[CheckoutSession](ctx, s.client, callSpec{op: "CreateCheckoutSession", body: req}, opts)
 }
 
 // Get reads a Checkout Session: buyer, addresses and payment descriptor
@@ -269,10 +267,8 @@ func (s *CheckoutSessionService) Create(ctx context.Context, req *CreateCheckout
 //
 //amazonpay:operation GET /v2/checkoutSessions/{checkoutSessionId}
 func (s *CheckoutSessionService) Get(ctx context.Context, checkoutSessionID string, opts ...RequestOption) (*CheckoutSession, *Response, error) {
-	cs := new(CheckoutSession)
-	resp, err := s.client.call(ctx, callSpec{op: "GetCheckoutSession",
-		params: []pathParam{{"checkoutSessionId", checkoutSessionID}}, out: cs}, opts)
-	return result(cs, resp, err)
+	return callInto[CheckoutSession](ctx, s.client, callSpec{op: "GetCheckoutSession",
+		params: []pathParam{{"checkoutSessionId", checkoutSessionID}}}, opts)
 }
 
 // Update sets the amount, intent, result URL and order data of an Open
@@ -289,10 +285,8 @@ func (s *CheckoutSessionService) Update(ctx context.Context, checkoutSessionID s
 	if err := req.PaymentDetails.validate("paymentDetails"); err != nil {
 		return nil, nil, err
 	}
-	cs := new(CheckoutSession)
-	resp, err := s.client.call(ctx, callSpec{op: "UpdateCheckoutSession",
-		params: []pathParam{{"checkoutSessionId", checkoutSessionID}}, body: req, out: cs}, opts)
-	return result(cs, resp, err)
+	return callInto[CheckoutSession](ctx, s.client, callSpec{op: "UpdateCheckoutSession",
+		params: []pathParam{{"checkoutSessionId", checkoutSessionID}}, body: req}, opts)
 }
 
 // Complete confirms the checkout after the buyer returned to the result URL.
@@ -307,10 +301,8 @@ func (s *CheckoutSessionService) Complete(ctx context.Context, checkoutSessionID
 	if err := req.validate(); err != nil {
 		return nil, nil, err
 	}
-	cs := new(CheckoutSession)
-	resp, err := s.client.call(ctx, callSpec{op: "CompleteCheckoutSession",
-		params: []pathParam{{"checkoutSessionId", checkoutSessionID}}, body: req, out: cs}, opts)
-	return result(cs, resp, err)
+	return callInto[CheckoutSession](ctx, s.client, callSpec{op: "CompleteCheckoutSession",
+		params: []pathParam{{"checkoutSessionId", checkoutSessionID}}, body: req}, opts)
 }
 
 // Finalize confirms a Buy Now checkout (after checkout.js's
@@ -323,17 +315,6 @@ func (s *CheckoutSessionService) Finalize(ctx context.Context, checkoutSessionID
 	if err := req.validate(); err != nil {
 		return nil, nil, err
 	}
-	cs := new(CheckoutSession)
-	resp, err := s.client.call(ctx, callSpec{op: "FinalizeCheckoutSession",
-		params: []pathParam{{"checkoutSessionId", checkoutSessionID}}, body: req, out: cs}, opts)
-	return result(cs, resp, err)
-}
-
-// result returns v only when the call succeeded, so a caller never reads a
-// half-filled object next to an error.
-func result[T any](v *T, resp *Response, err error) (*T, *Response, error) {
-	if err != nil {
-		return nil, resp, err
-	}
-	return v, resp, nil
+	return callInto[CheckoutSession](ctx, s.client, callSpec{op: "FinalizeCheckoutSession",
+		params: []pathParam{{"checkoutSessionId", checkoutSessionID}}, body: req}, opts)
 }

@@ -414,6 +414,20 @@ func (c *Client) call(ctx context.Context, spec callSpec, opts []RequestOption) 
 	return c.send(ctx, a, spec.out)
 }
 
+// callInto runs one call whose response body decodes into a new T: the
+// plumbing every service method shares. It returns the T only when the
+// call succeeded, so a caller never reads a half-filled object next to an
+// error. spec.out is set here.
+func callInto[T any](ctx context.Context, c *Client, spec callSpec, opts []RequestOption) (*T, *Response, error) {
+	v := new(T)
+	spec.out = v
+	resp, err := c.call(ctx, spec, opts)
+	if err != nil {
+		return nil, resp, err
+	}
+	return v, resp, nil
+}
+
 // attempt holds everything needed to (re)build one signed request.
 type attempt struct {
 	op          Operation

@@ -44,7 +44,5 @@ func (s *DeliveryTrackerService) Create(ctx context.Context, req *DeliveryTracke
 	case len(req.DeliveryDetails) == 0:
 		return nil, nil, &InputError{Field: "deliveryDetails", Reason: "needs at least one entry"}
 	}
-	d := new(DeliveryTracker)
-	resp, err := s.client.call(ctx, callSpec{op: "DeliveryTrackers", body: req, out: d}, opts)
-	return result(d, resp, err)
+	return callInto[DeliveryTracker](ctx, s.client, callSpec{op: "DeliveryTrackers", body: req}, opts)
 }

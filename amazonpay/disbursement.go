@@ -75,7 +75,5 @@ func (s *DisbursementService) List(ctx context.Context, opts *GetDisbursementsOp
 	if err != nil {
 		return nil, nil, err
 	}
-	l := new(DisbursementList)
-	resp, err := s.client.call(ctx, callSpec{op: "GetDisbursements", query: q, out: l}, ropts)
-	return result(l, resp, err)
+	return callInto[DisbursementList](ctx, s.client, callSpec{op: "GetDisbursements", query: q}, ropts)
 }

@@ -150,9 +150,7 @@ func (s *DisputeService) Create(ctx context.Context, req *CreateDisputeRequest, 
 	if err := req.DisputeAmount.validate("disputeAmount"); err != nil {
 		return nil, nil, err
 	}
-	d := new(Dispute)
-	resp, err := s.client.call(ctx, callSpec{op: "CreateDispute", body: req, out: d}, opts)
-	return result(d, resp, err)
+	return callInto[Dispute](ctx, s.client, callSpec{op: "CreateDispute", body: req}, opts)
 }
 
 // Get reads a dispute.
@@ -161,10 +159,8 @@ func (s *DisputeService) Create(ctx context.Context, req *CreateDisputeRequest, 
 //
 //amazonpay:operation GET /v2/disputes/{disputeId}
 func (s *DisputeService) Get(ctx context.Context, disputeID string, opts ...RequestOption) (*Dispute, *Response, error) {
-	d := new(Dispute)
-	resp, err := s.client.call(ctx, callSpec{op: "GetDispute",
-		params: []pathParam{{"disputeId", disputeID}}, out: d}, opts)
-	return result(d, resp, err)
+	return callInto[Dispute](ctx, s.client, callSpec{op: "GetDispute",
+		params: []pathParam{{"disputeId", disputeID}}}, opts)
 }
 
 // Update reports the outcome of a dispute.
@@ -176,10 +172,8 @@ func (s *DisputeService) Update(ctx context.Context, disputeID string, req *Upda
 	if req == nil {
 		return nil, nil, &InputError{Field: "request", Reason: "is nil"}
 	}
-	d := new(Dispute)
-	resp, err := s.client.call(ctx, callSpec{op: "UpdateDispute",
-		params: []pathParam{{"disputeId", disputeID}}, body: req, out: d}, opts)
-	return result(d, resp, err)
+	return callInto[Dispute](ctx, s.client, callSpec{op: "UpdateDispute",
+		params: []pathParam{{"disputeId", disputeID}}, body: req}, opts)
 }
 
 // Contest contests a dispute with evidence, within the dispute window (11
@@ -192,8 +186,6 @@ func (s *DisputeService) Contest(ctx context.Context, disputeID string, req *Con
 	if req == nil || len(req.MerchantEvidences) == 0 {
 		return nil, nil, &InputError{Field: "merchantEvidences", Reason: "needs at least one entry"}
 	}
-	d := new(Dispute)
-	resp, err := s.client.call(ctx, callSpec{op: "ContestDispute",
-		params: []pathParam{{"disputeId", disputeID}}, body: req, out: d}, opts)
-	return result(d, resp, err)
+	return callInto[Dispute](ctx, s.client, callSpec{op: "ContestDispute",
+		params: []pathParam{{"disputeId", disputeID}}, body: req}, opts)
 }

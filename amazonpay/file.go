@@ -43,7 +43,5 @@ func (s *FileService) Upload(ctx context.Context, req *UploadFileRequest, opts .
 	case req.Purpose == "":
 		return nil, nil, &InputError{Field: "purpose", Reason: "is required"}
 	}
-	f := new(File)
-	resp, err := s.client.call(ctx, callSpec{op: "UploadFile", body: req, out: f}, opts)
-	return result(f, resp, err)
+	return callInto[File](ctx, s.client, callSpec{op: "UploadFile", body: req}, opts)
 }

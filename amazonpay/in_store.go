@@ -97,9 +97,7 @@ func (s *InStoreService) MerchantScan(ctx context.Context, req *MerchantScanRequ
 			return nil, nil, err
 		}
 	}
-	r := new(MerchantScanResult)
-	resp, err := s.client.call(ctx, callSpec{op: "MerchantScan", body: req, out: r}, opts)
-	return result(r, resp, err)
+	return callInto[MerchantScanResult](ctx, s.client, callSpec{op: "MerchantScan", body: req}, opts)
 }
 
 // Charge charges a buyer found by MerchantScan.
@@ -117,9 +115,7 @@ func (s *InStoreService) Charge(ctx context.Context, req *InStoreChargeRequest, 
 	if err := req.ChargeTotal.validate("chargeTotal"); err != nil {
 		return nil, nil, err
 	}
-	r := new(InStoreCharge)
-	resp, err := s.client.call(ctx, callSpec{op: "InStoreCharge", body: req, out: r}, opts)
-	return result(r, resp, err)
+	return callInto[InStoreCharge](ctx, s.client, callSpec{op: "InStoreCharge", body: req}, opts)
 }
 
 // Refund refunds an in-store charge.
@@ -137,7 +133,5 @@ func (s *InStoreService) Refund(ctx context.Context, req *InStoreRefundRequest, 
 	if err := req.RefundTotal.validate("refundTotal"); err != nil {
 		return nil, nil, err
 	}
-	r := new(InStoreRefund)
-	resp, err := s.client.call(ctx, callSpec{op: "InStoreRefund", body: req, out: r}, opts)
-	return result(r, resp, err)
+	return callInto[InStoreRefund](ctx, s.client, callSpec{op: "InStoreRefund", body: req}, opts)
 }

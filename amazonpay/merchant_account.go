@@ -156,9 +156,7 @@ func (s *MerchantAccountService) RegisterAmazonPayAccount(ctx context.Context, r
 	if err := req.validate(); err != nil {
 		return nil, nil, err
 	}
-	m := new(MerchantAccount)
-	resp, err := s.client.call(ctx, callSpec{op: "RegisterAmazonPayAccount", body: req, out: m}, opts)
-	return result(m, resp, err)
+	return callInto[MerchantAccount](ctx, s.client, callSpec{op: "RegisterAmazonPayAccount", body: req}, opts)
 }
 
 // UpdateAmazonPayAccount changes an onboarded merchant's data.
@@ -170,10 +168,8 @@ func (s *MerchantAccountService) UpdateAmazonPayAccount(ctx context.Context, mer
 	if req == nil {
 		return nil, nil, &InputError{Field: "request", Reason: "is nil"}
 	}
-	m := new(MerchantAccount)
-	resp, err := s.client.call(ctx, callSpec{op: "UpdateAmazonPayAccount",
-		params: []pathParam{{"merchantAccountId", merchantAccountID}}, body: req, out: m}, opts)
-	return result(m, resp, err)
+	return callInto[MerchantAccount](ctx, s.client, callSpec{op: "UpdateAmazonPayAccount",
+		params: []pathParam{{"merchantAccountId", merchantAccountID}}, body: req}, opts)
 }
 
 // DeleteAmazonPayAccount removes an onboarded merchant account.
@@ -182,10 +178,8 @@ func (s *MerchantAccountService) UpdateAmazonPayAccount(ctx context.Context, mer
 //
 //amazonpay:operation DELETE /v2/merchantAccounts/{merchantAccountId}
 func (s *MerchantAccountService) DeleteAmazonPayAccount(ctx context.Context, merchantAccountID string, opts ...RequestOption) (*MerchantAccount, *Response, error) {
-	m := new(MerchantAccount)
-	resp, err := s.client.call(ctx, callSpec{op: "DeleteAmazonPayAccount",
-		params: []pathParam{{"merchantAccountId", merchantAccountID}}, out: m}, opts)
-	return result(m, resp, err)
+	return callInto[MerchantAccount](ctx, s.client, callSpec{op: "DeleteAmazonPayAccount",
+		params: []pathParam{{"merchantAccountId", merchantAccountID}}}, opts)
 }
 
 // Create creates a merchant account (account management API).
@@ -197,9 +191,7 @@ func (s *MerchantAccountService) Create(ctx context.Context, req *MerchantAccoun
 	if err := req.validate(); err != nil {
 		return nil, nil, err
 	}
-	m := new(MerchantAccount)
-	resp, err := s.client.call(ctx, callSpec{op: "CreateMerchantAccount", body: req, out: m}, opts)
-	return result(m, resp, err)
+	return callInto[MerchantAccount](ctx, s.client, callSpec{op: "CreateMerchantAccount", body: req}, opts)
 }
 
 // Update changes a merchant account (account management API).
@@ -211,10 +203,8 @@ func (s *MerchantAccountService) Update(ctx context.Context, merchantAccountID s
 	if req == nil {
 		return nil, nil, &InputError{Field: "request", Reason: "is nil"}
 	}
-	m := new(MerchantAccount)
-	resp, err := s.client.call(ctx, callSpec{op: "UpdateMerchantAccount",
-		params: []pathParam{{"merchantAccountId", merchantAccountID}}, body: req, out: m}, opts)
-	return result(m, resp, err)
+	return callInto[MerchantAccount](ctx, s.client, callSpec{op: "UpdateMerchantAccount",
+		params: []pathParam{{"merchantAccountId", merchantAccountID}}, body: req}, opts)
 }
 
 // Claim hands a merchant account over to the merchant. A 303 answer is a

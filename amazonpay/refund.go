@@ -62,9 +62,7 @@ func (s *RefundService) Create(ctx context.Context, req *CreateRefundRequest, op
 	if err := req.RefundAmount.validate("refundAmount"); err != nil {
 		return nil, nil, err
 	}
-	r := new(Refund)
-	resp, err := s.client.call(ctx, callSpec{op: "CreateRefund", body: req, out: r}, opts)
-	return result(r, resp, err)
+	return callInto[Refund](ctx, s.client, callSpec{op: "CreateRefund", body: req}, opts)
 }
 
 // Get reads a Refund.
@@ -73,8 +71,6 @@ func (s *RefundService) Create(ctx context.Context, req *CreateRefundRequest, op
 //
 //amazonpay:operation GET /v2/refunds/{refundId}
 func (s *RefundService) Get(ctx context.Context, refundID string, opts ...RequestOption) (*Refund, *Response, error) {
-	r := new(Refund)
-	resp, err := s.client.call(ctx, callSpec{op: "GetRefund",
-		params: []pathParam{{"refundId", refundID}}, out: r}, opts)
-	return result(r, resp, err)
+	return callInto[Refund](ctx, s.client, callSpec{op: "GetRefund",
+		params: []pathParam{{"refundId", refundID}}}, opts)
 }

@@ -167,9 +167,7 @@ func (s *ReportService) List(ctx context.Context, opts *GetReportsOptions, ropts
 	if err != nil {
 		return nil, nil, err
 	}
-	l := new(ReportList)
-	resp, err := s.client.call(ctx, callSpec{op: "GetReports", query: q, out: l}, ropts)
-	return result(l, resp, err)
+	return callInto[ReportList](ctx, s.client, callSpec{op: "GetReports", query: q}, ropts)
 }
 
 // Get reads one report.
@@ -178,10 +176,8 @@ func (s *ReportService) List(ctx context.Context, opts *GetReportsOptions, ropts
 //
 //amazonpay:operation GET /v2/reports/{reportId}
 func (s *ReportService) Get(ctx context.Context, reportID string, opts ...RequestOption) (*Report, *Response, error) {
-	r := new(Report)
-	resp, err := s.client.call(ctx, callSpec{op: "GetReportById",
-		params: []pathParam{{"reportId", reportID}}, out: r}, opts)
-	return result(r, resp, err)
+	return callInto[Report](ctx, s.client, callSpec{op: "GetReportById",
+		params: []pathParam{{"reportId", reportID}}}, opts)
 }
 
 // GetDocument returns where to download a report's content.
@@ -190,10 +186,8 @@ func (s *ReportService) Get(ctx context.Context, reportID string, opts ...Reques
 //
 //amazonpay:operation GET /v2/report-documents/{reportDocumentId}
 func (s *ReportService) GetDocument(ctx context.Context, reportDocumentID string, opts ...RequestOption) (*ReportDocument, *Response, error) {
-	d := new(ReportDocument)
-	resp, err := s.client.call(ctx, callSpec{op: "GetReportDocument",
-		params: []pathParam{{"reportDocumentId", reportDocumentID}}, out: d}, opts)
-	return result(d, resp, err)
+	return callInto[ReportDocument](ctx, s.client, callSpec{op: "GetReportDocument",
+		params: []pathParam{{"reportDocumentId", reportDocumentID}}}, opts)
 }
 
 // ListSchedules returns the report schedules, optionally of some types.
@@ -206,9 +200,7 @@ func (s *ReportService) ListSchedules(ctx context.Context, opts *GetReportSchedu
 	if opts != nil && len(opts.ReportTypes) > 0 {
 		q.Set("reportTypes", joinStrings(opts.ReportTypes))
 	}
-	l := new(ReportScheduleList)
-	resp, err := s.client.call(ctx, callSpec{op: "GetReportSchedules", query: q, out: l}, ropts)
-	return result(l, resp, err)
+	return callInto[ReportScheduleList](ctx, s.client, callSpec{op: "GetReportSchedules", query: q}, ropts)
 }
 
 // GetSchedule reads one report schedule.
@@ -217,10 +209,8 @@ func (s *ReportService) ListSchedules(ctx context.Context, opts *GetReportSchedu
 //
 //amazonpay:operation GET /v2/report-schedules/{reportScheduleId}
 func (s *ReportService) GetSchedule(ctx context.Context, reportScheduleID string, opts ...RequestOption) (*ReportSchedule, *Response, error) {
-	r := new(ReportSchedule)
-	resp, err := s.client.call(ctx, callSpec{op: "GetReportScheduleById",
-		params: []pathParam{{"reportScheduleId", reportScheduleID}}, out: r}, opts)
-	return result(r, resp, err)
+	return callInto[ReportSchedule](ctx, s.client, callSpec{op: "GetReportScheduleById",
+		params: []pathParam{{"reportScheduleId", reportScheduleID}}}, opts)
 }
 
 // Create requests a report; poll Get until it is COMPLETED.
@@ -239,9 +229,7 @@ func (s *ReportService) Create(ctx context.Context, req *CreateReportRequest, op
 	case req.EndTime.Before(req.StartTime.Time):
 		return nil, nil, &InputError{Field: "endTime", Reason: "is before startTime"}
 	}
-	r := new(CreateReportResult)
-	resp, err := s.client.call(ctx, callSpec{op: "CreateReport", body: req, out: r}, opts)
-	return result(r, resp, err)
+	return callInto[CreateReportResult](ctx, s.client, callSpec{op: "CreateReport", body: req}, opts)
 }
 
 // CreateSchedule schedules periodic reports.
@@ -258,9 +246,7 @@ func (s *ReportService) CreateSchedule(ctx context.Context, req *CreateReportSch
 	case req.ScheduleFrequency == "":
 		return nil, nil, &InputError{Field: "scheduleFrequency", Reason: "is required"}
 	}
-	r := new(CreateReportScheduleResult)
-	resp, err := s.client.call(ctx, callSpec{op: "CreateReportSchedule", body: req, out: r}, opts)
-	return result(r, resp, err)
+	return callInto[CreateReportScheduleResult](ctx, s.client, callSpec{op: "CreateReportSchedule", body: req}, opts)
 }
 
 // CancelSchedule deletes a report schedule.
@@ -269,10 +255,8 @@ func (s *ReportService) CreateSchedule(ctx context.Context, req *CreateReportSch
 //
 //amazonpay:operation DELETE /v2/report-schedules/{reportScheduleId}
 func (s *ReportService) CancelSchedule(ctx context.Context, reportScheduleID string, opts ...RequestOption) (*CancelReportScheduleResult, *Response, error) {
-	r := new(CancelReportScheduleResult)
-	resp, err := s.client.call(ctx, callSpec{op: "CancelReportSchedule",
-		params: []pathParam{{"reportScheduleId", reportScheduleID}}, out: r}, opts)
-	return result(r, resp, err)
+	return callInto[CancelReportScheduleResult](ctx, s.client, callSpec{op: "CancelReportSchedule",
+		params: []pathParam{{"reportScheduleId", reportScheduleID}}}, opts)
 }
 
 // joinStrings comma-joins a list of string-typed values, the form Node and

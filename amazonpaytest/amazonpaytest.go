@@ -19,6 +19,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base32"
+	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -117,13 +118,20 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	if alg == "" {
 		alg = "AMZN-PAY-RSASSA-PSS-V2"
 	}
+	// httptest's client keeps 2 idle connections per host, like
+	// http.DefaultTransport; under concurrent calls every other request
+	// would dial a new connection. Keep as many as the SDK's own default.
+	hc := hs.Client()
+	if tr, ok := hc.Transport.(*http.Transport); ok {
+		tr.MaxIdleConnsPerHost = 32
+	}
 	clientOpts := append([]amazonpay.Option{
 		amazonpay.WithPublicKeyID(id),
 		amazonpay.WithRSAPrivateKey(k),
 		amazonpay.WithRegion("us"),
 		amazonpay.WithAlgorithm(alg),
 		amazonpay.WithBaseURL(hs.URL),
-		amazonpay.WithHTTPClient(hs.Client()),
+		amazonpay.WithHTTPClient(hc),
 	}, cfg.clientOptions...)
 	client, err := amazonpay.NewClient(clientOpts...)
 	if err != nil {

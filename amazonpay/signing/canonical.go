@@ -155,7 +155,7 @@ func splitSignedHeaders(s string) []string {
 // hand-built header map may hold lower-case keys). Several values are
 // joined with a comma, as HTTP folds them.
 func headerValue(h http.Header, name string) (string, bool) {
-	vs, ok := h[http.CanonicalHeaderKey(name)]
+	vs, ok := h[canonicalKey(name)]
 	if !ok {
 		for k, v := range h {
 			if strings.EqualFold(k, name) {

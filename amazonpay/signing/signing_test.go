@@ -412,3 +412,14 @@ func TestVerifyRequest_NodeQueryEncoding(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCanonicalKey: the table of the protocol's header names agrees with
+// net/http's canonical form, and other names fall through to it.
+func TestCanonicalKey(t *testing.T) {
+	for _, name := range []string{HeaderAuthorization, HeaderAccept, HeaderContentType, HeaderDate, HeaderHost, HeaderRegion,
+		HeaderIdempotencyKey, HeaderRequestID, HeaderAuthToken, HeaderSimulationCode, "x-custom-header", "HOST"} {
+		if got, want := canonicalKey(name), http.CanonicalHeaderKey(name); got != want {
+			t.Errorf("canonicalKey(%q) = %q, want %q", name, got, want)
+		}
+	}
+}

@@ -119,7 +119,7 @@ func VerifyRequest(r *http.Request, body []byte, keys KeyFunc) (*Verified, error
 		return nil, &Error{Kind: KindUnknownKey, Detail: "public key id " + auth.PublicKeyID + " is not registered"}
 	}
 	header := headerWithHost(r, auth)
-	v := &Verified{Authorization: auth, RawDate: strings.TrimSpace(r.Header.Get(HeaderDate))}
+	v := &Verified{Authorization: auth, RawDate: strings.TrimSpace(headerGet(r.Header, HeaderDate))}
 	if t, err := ParseDate(v.RawDate); err == nil {
 		v.Date = t
 	}
@@ -150,6 +150,15 @@ func VerifyRequest(r *http.Request, body []byte, keys KeyFunc) (*Verified, error
 		}
 	}
 	return nil, &Error{Kind: KindBadSignature, Detail: "signature does not match the request", StringToSign: first, Signature: auth.Signature}
+}
+
+// headerGet is h.Get(name) for one of the protocol's lower-case names,
+// without canonicalising it again.
+func headerGet(h http.Header, name string) string {
+	if vs := h[canonicalKey(name)]; len(vs) > 0 {
+		return vs[0]
+	}
+	return ""
 }
 
 // headerWithHost adds the Host header, which net/http moves out of
