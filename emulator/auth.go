@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,9 +44,9 @@ type authResult struct {
 // clock, x-amz-pay-host and x-amz-pay-region values, and the environment of
 // key and path. pathEnv is "" for /v2/… paths.
 func (s *Server) authenticate(r *http.Request, body []byte, pathEnv Environment) (authResult, *apiError) {
-	for _, h := range []string{signing.HeaderDate, signing.HeaderHost, signing.HeaderRegion} {
-		if strings.TrimSpace(r.Header.Get(h)) == "" {
-			return authResult{}, errorf(http.StatusBadRequest, codeMissingHeader, "The header '%s' is missing.", h)
+	for _, h := range [...]struct{ canonical, name string }{{hdrDate, signing.HeaderDate}, {hdrHost, signing.HeaderHost}, {hdrRegion, signing.HeaderRegion}} {
+		if strings.TrimSpace(r.Header.Get(h.canonical)) == "" {
+			return authResult{}, errorf(http.StatusBadRequest, codeMissingHeader, "The header '%s' is missing.", h.name)
 		}
 	}
 	v, err := signing.VerifyRequest(r, body, s.keys.lookup)
@@ -57,16 +58,14 @@ func (s *Server) authenticate(r *http.Request, body []byte, pathEnv Environment)
 		return authResult{}, errorf(http.StatusUnauthorized, codeUnauthorizedAccess, "The public key id '%s' is not registered with this emulator.", v.Authorization.PublicKeyID)
 	}
 
-	signed := map[string]bool{}
-	for _, n := range v.Authorization.SignedHeaderNames() {
-		signed[n] = true
-	}
+	signedNames := v.Authorization.SignedHeaderNames()
+	signed := func(name string) bool { return slices.Contains(signedNames, name) }
 	for _, h := range []string{signing.HeaderDate, signing.HeaderHost, signing.HeaderRegion} {
-		if !signed[h] {
+		if !signed(h) {
 			return authResult{}, errorf(http.StatusForbidden, codeInvalidRequestSignature, "The header '%s' must be signed; SignedHeaders is '%s'.", h, v.Authorization.SignedHeaders)
 		}
 	}
-	if r.Header.Get(signing.HeaderIdempotencyKey) != "" && !signed[signing.HeaderIdempotencyKey] {
+	if r.Header.Get(hdrIdempotencyKey) != "" && !signed(signing.HeaderIdempotencyKey) {
 		return authResult{}, errorf(http.StatusForbidden, codeInvalidRequestSignature, "The header '%s' must be signed when it is sent.", signing.HeaderIdempotencyKey)
 	}
 
@@ -80,10 +79,10 @@ func (s *Server) authenticate(r *http.Request, body []byte, pathEnv Environment)
 	if v.Date.Before(now.Add(-s.skewPast)) {
 		return authResult{}, errorf(http.StatusBadRequest, codeInvalidHeaderValue, "The value %s provided for x-amz-pay-date is more than %s in the past", v.RawDate, s.skewPast)
 	}
-	if host := strings.TrimSpace(r.Header.Get(signing.HeaderHost)); !s.acceptHost(host, r.Host) {
+	if host := strings.TrimSpace(r.Header.Get(hdrHost)); !s.acceptHost(host, r.Host) {
 		return authResult{}, errorf(http.StatusBadRequest, codeInvalidHeaderValue, "The value %s provided for x-amz-pay-host is invalid.", host)
 	}
-	if region := strings.TrimSpace(r.Header.Get(signing.HeaderRegion)); !regionAliases[strings.ToLower(region)] {
+	if region := strings.TrimSpace(r.Header.Get(hdrRegion)); !regionAliases[strings.ToLower(region)] {
 		return authResult{}, errorf(http.StatusBadRequest, codeInvalidHeaderValue, "The value %s provided for x-amz-pay-region is invalid.", region)
 	}
 

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,13 +20,13 @@ import (
 // verification, policy, routing, state lock, JSON). Compare with
 // BenchmarkBareVerifyPSS, the floor: a bare server doing only rsa.VerifyPSS.
 func BenchmarkVerifiedGet(b *testing.B) {
-	runParallel8(b, verifiedGetCaller(b))
+	runParallel8(b, verifiedGetTarget(b).caller())
 }
 
 // BenchmarkBareVerifyPSS is the reference for BenchmarkVerifiedGet: a bare
 // net/http server that only verifies one RSASSA-PSS signature per request.
 func BenchmarkBareVerifyPSS(b *testing.B) {
-	runParallel8(b, bareVerifyCaller(b))
+	runParallel8(b, bareVerifyTarget(b).caller())
 }
 
 // runParallel8 runs do with 8 calls in flight.
@@ -44,10 +43,10 @@ func runParallel8(b *testing.B, do func() error) {
 	})
 }
 
-// verifiedGetCaller starts the emulator on a local server with an
-// authorized charge and returns a function that sends one pre-signed Get
-// Charge request through it.
-func verifiedGetCaller(b *testing.B) func() error {
+// verifiedGetTarget starts the emulator on a local server with an
+// authorized charge and returns pre-signed Get Charge requests for it. The
+// test clock stands still, so the signatures stay inside the date window.
+func verifiedGetTarget(b *testing.B) loadTarget {
 	e := newTestEnv(b)
 	e.now = time.Now().UTC()
 	id := e.checkout("Authorize", "10.00", "USD", "1111", "")
@@ -55,26 +54,16 @@ func verifiedGetCaller(b *testing.B) func() error {
 	hs := httptest.NewServer(e.srv.Handler())
 	b.Cleanup(hs.Close)
 	e.host = hs.Listener.Addr().String()
-	const n = 64
-	reqs := make([]*http.Request, n)
-	for i := range reqs {
-		r := e.signed(req{method: "GET", path: "/v2/charges/" + chID})
-		r.RequestURI = ""
-		r.URL.Scheme, r.URL.Host = "http", e.host
-		reqs[i] = r
+	t := loadTarget{URL: hs.URL + "/v2/charges/" + chID}
+	for range 64 {
+		t.Headers = append(t.Headers, e.signed(req{method: "GET", path: "/v2/charges/" + chID}).Header)
 	}
-	client := hs.Client()
-	client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
-	var next atomic.Int64
-	return func() error {
-		i := next.Add(1) % n
-		return expect200(client.Do(reqs[i].Clone(reqs[i].Context())))
-	}
+	return t
 }
 
-// bareVerifyCaller starts a bare net/http server that only verifies one
-// RSASSA-PSS signature per request and returns a function that calls it.
-func bareVerifyCaller(b *testing.B) func() error {
+// bareVerifyTarget starts a bare net/http server that only verifies one
+// RSASSA-PSS signature per request and returns requests for it.
+func bareVerifyTarget(b *testing.B) loadTarget {
 	k, _ := keys(b)
 	digest := sha256.Sum256([]byte("AMZN-PAY-RSASSA-PSS-V2\nabc"))
 	sig, err := rsa.SignPSS(rand.Reader, k, crypto.SHA256, digest[:], &rsa.PSSOptions{SaltLength: 32})
@@ -92,34 +81,7 @@ func bareVerifyCaller(b *testing.B) func() error {
 		_, _ = w.Write([]byte(`{}`))
 	}))
 	b.Cleanup(hs.Close)
-	client := hs.Client()
-	client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
-	return func() error {
-		r, _ := http.NewRequest("GET", hs.URL+"/", nil)
-		r.Header.Set("Authorization", sigB64)
-		return expect200(client.Do(r))
-	}
-}
-
-func expect200(res *http.Response, err error) error {
-	if err != nil {
-		return err
-	}
-	drain(res)
-	if res.StatusCode != 200 {
-		return errStatus(res.StatusCode)
-	}
-	return nil
-}
-
-func drain(res *http.Response) {
-	buf := make([]byte, 4096)
-	for {
-		if _, err := res.Body.Read(buf); err != nil {
-			break
-		}
-	}
-	_ = res.Body.Close()
+	return loadTarget{URL: hs.URL + "/", Headers: []http.Header{{"Authorization": {sigB64}}}}
 }
 
 // BenchmarkMemoryPer100kCharges stores 100,000 captured charges (with their
@@ -158,4 +120,20 @@ func BenchmarkMemoryPer100kCharges(b *testing.B) {
 	}
 }
 
-var _ = signing.FormatDate
+// TestCanonicalHeaderNames checks that the hot path's header name constants
+// are the canonical forms of the signing package's names, so looking them
+// up finds the same headers without canonicalising on every request.
+func TestCanonicalHeaderNames(t *testing.T) {
+	for got, name := range map[string]string{
+		hdrDate:           signing.HeaderDate,
+		hdrHost:           signing.HeaderHost,
+		hdrRegion:         signing.HeaderRegion,
+		hdrIdempotencyKey: signing.HeaderIdempotencyKey,
+		hdrRequestID:      signing.HeaderRequestID,
+		hdrSimulationCode: signing.HeaderSimulationCode,
+	} {
+		if want := http.CanonicalHeaderKey(name); got != want {
+			t.Errorf("constant for %s is %q, want %q", name, got, want)
+		}
+	}
+}

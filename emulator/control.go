@@ -248,9 +248,15 @@ func (s *Server) ctlReset(*http.Request, []byte) response {
 	s.mu.Lock()
 	s.st = newState()
 	s.timers = s.timers[:0]
+	s.unsent = nil
 	s.mu.Unlock()
 	s.faults.clear()
 	s.throttle.set(s.throttle.config())
+	s.buyerSide.snsMu.Lock()
+	if snd := s.buyerSide.sender; snd != nil {
+		snd.Reset() // delivery records, notification faults, held reorders
+	}
+	s.buyerSide.snsMu.Unlock()
 	s.markDirty()
 	return ok(http.StatusOK, map[string]any{"reset": true})
 }

@@ -96,12 +96,12 @@ type managedBusinessInfoIn struct {
 	} `json:"customerSupportInformation"`
 }
 
-// registerAccountIn is the Register Amazon Pay Account body.
+// registerAccountIn is the Register Amazon Pay Account body: the account's
+// identity and the fields Update Amazon Pay Account may change.
 type registerAccountIn struct {
-	UniqueReferenceID    *string                   `json:"uniqueReferenceId"`
-	LedgerCurrency       *string                   `json:"ledgerCurrency"`
-	BusinessInfo         *onboardingBusinessInfoIn `json:"businessInfo"`
-	PrimaryContactPerson *personIn                 `json:"primaryContactPerson"`
+	UniqueReferenceID *string `json:"uniqueReferenceId"`
+	LedgerCurrency    *string `json:"ledgerCurrency"`
+	updateOnboardingAccountIn
 }
 
 // updateOnboardingAccountIn is the Update Amazon Pay Account body.
@@ -125,18 +125,12 @@ type accountStatusIn struct {
 	ReasonCode     *string `json:"reasonCode"`
 }
 
-// createAccountIn is the Create Merchant Account body.
+// createAccountIn is the Create Merchant Account body: the account's
+// identity and the fields Update Merchant Account may change.
 type createAccountIn struct {
-	UniqueReferenceID    *string                `json:"uniqueReferenceId"`
-	LedgerCurrency       *string                `json:"ledgerCurrency"`
-	BusinessInfo         *managedBusinessInfoIn `json:"businessInfo"`
-	BeneficiaryOwners    []personIn             `json:"beneficiaryOwners"`
-	PrimaryContactPerson *personIn              `json:"primaryContactPerson"`
-	IntegrationInfo      *struct {
-		IPNEndpointURLs []string `json:"ipnEndpointUrls"`
-	} `json:"integrationInfo"`
-	Stores         []storeIn        `json:"stores"`
-	MerchantStatus *accountStatusIn `json:"merchantStatus"`
+	UniqueReferenceID *string `json:"uniqueReferenceId"`
+	LedgerCurrency    *string `json:"ledgerCurrency"`
+	updateManagedAccountIn
 }
 
 // updateManagedAccountIn is the Update Merchant Account body.
@@ -179,14 +173,20 @@ func checkText(p *string, field string) *apiError {
 	return nil
 }
 
+// absent is the verdict on an object the body left out: missing when the
+// object is required, fine otherwise.
+func absent(field string, required bool) *apiError {
+	if required {
+		return errMissing(field)
+	}
+	return nil
+}
+
 // validateAddress checks an address; required says whether the address
 // lines that identify a place must be present.
 func validateAddress(a *addressIn, field string, required bool) *apiError {
 	if a == nil {
-		if required {
-			return errMissing(field)
-		}
-		return nil
+		return absent(field, required)
 	}
 	if required {
 		for _, f := range []struct {
@@ -239,10 +239,7 @@ func validatePhone(p *phoneIn, field string) *apiError {
 // present.
 func validatePerson(p *personIn, field string, required bool) *apiError {
 	if p == nil {
-		if required {
-			return errMissing(field)
-		}
-		return nil
+		return absent(field, required)
 	}
 	if deref(p.PersonFullName) == "" {
 		return errMissing(field + ".personFullName")
@@ -271,10 +268,7 @@ func parseDateOfBirth(s string) (time.Time, error) {
 // create says whether the fields that identify the business are required.
 func validateOnboardingBusinessInfo(b *onboardingBusinessInfoIn, create bool) *apiError {
 	if b == nil {
-		if create {
-			return errMissing("businessInfo")
-		}
-		return nil
+		return absent("businessInfo", create)
 	}
 	if t := deref(b.BusinessType); t != "" || create {
 		if t == "" {
@@ -304,10 +298,7 @@ func validateOnboardingBusinessInfo(b *onboardingBusinessInfoIn, create bool) *a
 // validateManagedBusinessInfo adds the account-management fields.
 func validateManagedBusinessInfo(b *managedBusinessInfoIn, create bool) *apiError {
 	if b == nil {
-		if create {
-			return errMissing("businessInfo")
-		}
-		return nil
+		return absent("businessInfo", create)
 	}
 	if err := validateOnboardingBusinessInfo(&b.onboardingBusinessInfoIn, create); err != nil {
 		return err
@@ -405,10 +396,7 @@ func validateRegisterAccount(in *registerAccountIn) (ref, currency string, err *
 	if ref, currency, err = validateAccountIdentity(in.UniqueReferenceID, in.LedgerCurrency); err != nil {
 		return
 	}
-	if err = validateOnboardingBusinessInfo(in.BusinessInfo, true); err != nil {
-		return
-	}
-	err = validatePerson(in.PrimaryContactPerson, "primaryContactPerson", false)
+	err = in.validate(true)
 	return
 }
 
@@ -417,17 +405,7 @@ func validateCreateAccount(in *createAccountIn) (ref, currency string, err *apiE
 	if ref, currency, err = validateAccountIdentity(in.UniqueReferenceID, in.LedgerCurrency); err != nil {
 		return
 	}
-	if err = validateManagedBusinessInfo(in.BusinessInfo, true); err != nil {
-		return
-	}
-	if err = validatePerson(in.PrimaryContactPerson, "primaryContactPerson", true); err != nil {
-		return
-	}
-	var ipn []string
-	if in.IntegrationInfo != nil {
-		ipn = in.IntegrationInfo.IPNEndpointURLs
-	}
-	err = validateManagedExtras(in.BeneficiaryOwners, ipn, in.Stores, in.MerchantStatus)
+	err = in.validate(true)
 	return
 }
 
@@ -436,10 +414,7 @@ func validateUpdateOnboarding(in *updateOnboardingAccountIn) *apiError {
 	if in.BusinessInfo == nil && in.PrimaryContactPerson == nil {
 		return errMissing("businessInfo")
 	}
-	if err := validateOnboardingBusinessInfo(in.BusinessInfo, false); err != nil {
-		return err
-	}
-	return validatePerson(in.PrimaryContactPerson, "primaryContactPerson", false)
+	return in.validate(false)
 }
 
 // validateUpdateManaged checks an Update Merchant Account body.
@@ -448,10 +423,25 @@ func validateUpdateManaged(in *updateManagedAccountIn) *apiError {
 		in.IntegrationInfo == nil && in.Stores == nil && in.MerchantStatus == nil {
 		return errMissing("businessInfo")
 	}
-	if err := validateManagedBusinessInfo(in.BusinessInfo, false); err != nil {
+	return in.validate(false)
+}
+
+// validate checks the onboarding fields of a Register (create) or Update
+// Amazon Pay Account body.
+func (in *updateOnboardingAccountIn) validate(create bool) *apiError {
+	if err := validateOnboardingBusinessInfo(in.BusinessInfo, create); err != nil {
 		return err
 	}
-	if err := validatePerson(in.PrimaryContactPerson, "primaryContactPerson", false); err != nil {
+	return validatePerson(in.PrimaryContactPerson, "primaryContactPerson", false)
+}
+
+// validate checks the account-management fields of a Create (create) or
+// Update Merchant Account body; Create requires the contact person.
+func (in *updateManagedAccountIn) validate(create bool) *apiError {
+	if err := validateManagedBusinessInfo(in.BusinessInfo, create); err != nil {
+		return err
+	}
+	if err := validatePerson(in.PrimaryContactPerson, "primaryContactPerson", create); err != nil {
 		return err
 	}
 	var ipn []string

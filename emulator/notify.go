@@ -69,6 +69,12 @@ func (s *Server) notify(o Owner, objectType, objectID, chargePermissionID, state
 		Status:             "unsent",
 	}
 	s.st.Notifications = append(s.st.Notifications, n)
+	s.dispatch(n)
+}
+
+// dispatch hands n to its delivery path: the SNS Sender, the embedding
+// program's Notifier, or none. The caller holds s.mu.
+func (s *Server) dispatch(n *Notification) {
 	if s.notifier == nil && n.URL != "" {
 		s.dispatchSNS(n) // notify_sns.go: a signed SNS envelope through the Sender
 		return
@@ -85,6 +91,36 @@ func (s *Server) notify(o Owner, objectType, objectID, chargePermissionID, state
 	msg := *n
 	s.deliveries.Add(1)
 	go s.deliver(n, msg)
+}
+
+// resendSaved dispatches again the notifications a saved state left
+// queued: the process that queued them stopped before their delivery
+// finished (or before the state was saved after it — a receiver may then
+// get one twice, as from SNS, and deduplicates by NotificationId). SNS
+// delivery needs the SigningCertURL, so until the emulator's public URL is
+// known (Options.PublicURL or SetPublicURL) they wait.
+func (s *Server) resendSaved() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.unsent) == 0 {
+		return
+	}
+	if s.notifier == nil {
+		// The emulator's own address must be known: an Issuer handed over
+		// by the caller may still name the previous process's address.
+		if s.PublicURL() == "" {
+			return
+		}
+		iss, _, err := s.snsParts(false)
+		if err != nil || iss.CertURL() == "" {
+			return
+		}
+	}
+	for _, n := range s.unsent {
+		s.dispatch(n)
+	}
+	s.unsent = nil
+	s.markDirty()
 }
 
 // deliver sends one notification with a few retries, like SNS does for 5xx

@@ -144,6 +144,7 @@ func (s *Server) SetPublicURL(raw string) error {
 	b.publicMu.Lock()
 	b.publicURL = base
 	b.publicMu.Unlock()
+	s.resendSaved() // notifications a saved state left queued can be signed now
 	return nil
 }
 
@@ -250,34 +251,61 @@ func (s *Server) dispatchSNS(n *Notification) {
 // withDeliveries overlays the Sender's view (sent, failed, dropped,
 // attempts) on notifications that went through it. The caller holds s.mu.
 func (s *Server) withDeliveries(list []Notification) []Notification {
-	recs := s.snsRecords()
-	if len(recs) == 0 {
-		return list
+	latest := s.latestDeliveries()
+	for i := range list {
+		if r, ok := latest[list[i].NotificationID]; ok {
+			overlayDelivery(&list[i], r)
+		}
 	}
+	return list
+}
+
+// settleDeliveries writes the Sender's view into the state's notifications,
+// so that a saved state knows which were delivered and which are still to
+// send (resendSaved). The caller holds s.mu.
+func (s *Server) settleDeliveries() {
+	latest := s.latestDeliveries()
+	for _, n := range s.st.Notifications {
+		r, ok := latest[n.NotificationID]
+		if !ok {
+			continue
+		}
+		if r.Status == sns.StatusFailed && r.Error == sns.ErrClosed.Error() {
+			continue // cut short by Close, not refused: still to send
+		}
+		overlayDelivery(n, r)
+	}
+}
+
+// latestDeliveries maps each notification id to the Sender's record of it
+// (not of its injected duplicates).
+func (s *Server) latestDeliveries() map[string]sns.Record {
+	recs := s.snsRecords()
 	latest := make(map[string]sns.Record, len(recs))
 	for _, r := range recs {
 		if !r.Duplicate {
 			latest[r.Message.NotificationID] = r
 		}
 	}
-	for i := range list {
-		r, ok := latest[list[i].NotificationID]
-		if !ok || list[i].Status == "unsent" {
-			continue
-		}
-		list[i].Attempts, list[i].Error = r.Attempts, r.Error
-		switch r.Status {
-		case sns.StatusSent:
-			list[i].Status = "sent"
-		case sns.StatusFailed:
-			list[i].Status = "failed"
-		case sns.StatusDropped:
-			list[i].Status = "dropped"
-		default:
-			list[i].Status = "queued"
-		}
+	return latest
+}
+
+// overlayDelivery sets n's delivery fields from the Sender's record.
+func overlayDelivery(n *Notification, r sns.Record) {
+	if n.Status == "unsent" {
+		return
 	}
-	return list
+	n.Attempts, n.Error = r.Attempts, r.Error
+	switch r.Status {
+	case sns.StatusSent:
+		n.Status = "sent"
+	case sns.StatusFailed:
+		n.Status = "failed"
+	case sns.StatusDropped:
+		n.Status = "dropped"
+	default:
+		n.Status = "queued"
+	}
 }
 
 // snsRecords returns the Sender's records, oldest first (none before the

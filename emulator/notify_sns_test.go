@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -45,12 +46,28 @@ func (b *inbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b.mu.Lock()
 	b.requests++
 	fail := b.requests <= b.failFirst
+	h := b.handler
 	b.mu.Unlock()
 	if fail {
 		http.Error(w, "busy", http.StatusInternalServerError)
 		return
 	}
-	b.handler.ServeHTTP(w, r)
+	h.ServeHTTP(w, r)
+}
+
+// trust makes the inbox verify with v from now on (a merchant told the
+// emulator's new address).
+func (b *inbox) trust(v *notification.Verifier) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.handler = notification.Handler(v, b.record)
+}
+
+func (b *inbox) record(_ context.Context, n *notification.Notification) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.got = append(b.got, n)
+	return nil
 }
 
 func (b *inbox) objects() []string {
@@ -63,11 +80,11 @@ func (b *inbox) objects() []string {
 	return out
 }
 
-func newSNSEnv(t *testing.T) *snsEnv {
+func newSNSEnv(t *testing.T, opts ...func(*Options)) *snsEnv {
 	t.Helper()
-	e := newTestEnv(t, func(o *Options) {
+	e := newTestEnv(t, append([]func(*Options){func(o *Options) {
 		o.Notifications.Backoff = func(int) time.Duration { return 5 * time.Millisecond }
-	})
+	}}, opts...)...)
 	iss, err := e.srv.NotificationIssuer()
 	if err != nil {
 		t.Fatal(err)
@@ -85,12 +102,7 @@ func newSNSEnv(t *testing.T) *snsEnv {
 		t.Fatal(err)
 	}
 	in := &inbox{}
-	in.handler = notification.Handler(v, func(_ context.Context, n *notification.Notification) error {
-		in.mu.Lock()
-		defer in.mu.Unlock()
-		in.got = append(in.got, n)
-		return nil
-	})
+	in.trust(v)
 	ms := httptest.NewServer(in)
 	t.Cleanup(ms.Close)
 	in.url = ms.URL + "/ipn"
@@ -306,6 +318,90 @@ func TestNotifications_Faults(t *testing.T) {
 		}
 		if n.Status != want {
 			t.Errorf("%s: status %s, want %s", n.ObjectID, n.Status, want)
+		}
+	}
+}
+
+// TestNotifications_ResetForgetsDeliveries: POST /_emulator/reset forgets
+// the delivery records and the notification faults still armed, keeps the
+// endpoint, and later notifications are delivered normally.
+func TestNotifications_ResetForgetsDeliveries(t *testing.T) {
+	e := newSNSEnv(t)
+	e.raise("A")
+	e.flush()
+	wantStatus(t, e.control("POST", "/_emulator/notifications/faults", `{"mode":"drop","count":2}`), 201)
+	if _, deliveries := e.listed(); len(deliveries) != 1 {
+		t.Fatalf("before reset: %d deliveries, want 1", len(deliveries))
+	}
+	wantStatus(t, e.control("POST", "/_emulator/reset", ""), 200)
+	list, deliveries := e.listed()
+	if len(list) != 0 || len(deliveries) != 0 {
+		t.Fatalf("after reset: %d notifications, %d deliveries, want none", len(list), len(deliveries))
+	}
+	faults := wantStatus(t, e.control("GET", "/_emulator/notifications/faults", ""), 200)
+	if n := len(faults["faults"].([]any)); n != 0 {
+		t.Fatalf("after reset: faults %v", faults)
+	}
+	e.raise("B")
+	recs := e.flush()
+	if len(recs) != 1 || recs[0].Message.ObjectID != "B" || recs[0].Status != sns.StatusSent {
+		t.Fatalf("after reset: deliveries %+v, want B sent", recs)
+	}
+	if got := e.inbox.objects(); !slices.Equal(got, []string{"A", "B"}) {
+		t.Fatalf("merchant got %v, want [A B] (the endpoint kept)", got)
+	}
+}
+
+// TestNotifications_QueuedResentAfterRestart: with a state file, a
+// notification still queued when the emulator stops (here held by a delay
+// fault) is sent by the next emulator on the same state once its public URL
+// is known; one already delivered is not sent again.
+func TestNotifications_QueuedResentAfterRestart(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "state.db")
+	e := newSNSEnv(t, func(o *Options) { o.StatePath = file })
+	e.raise("SENT")
+	e.flush()
+	wantStatus(t, e.control("POST", "/_emulator/notifications/faults", `{"mode":"delay","delay":"1m"}`), 201)
+	e.raise("HELD")
+	if err := e.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.inbox.objects(); !slices.Equal(got, []string{"SENT"}) {
+		t.Fatalf("before the restart the merchant got %v", got)
+	}
+
+	srv2, err := New(Options{Clock: ClockFunc(e.clock), TickInterval: -1, StatePath: file,
+		Notifications: NotificationOptions{Issuer: e.issuer, Backoff: func(int) time.Duration { return 5 * time.Millisecond }}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv2.Close() })
+	e.srv = srv2
+	ts := httptest.NewUnstartedServer(srv2.Handler())
+	ts.TLS = &tls.Config{Certificates: []tls.Certificate{e.issuer.TLSCertificate()}}
+	ts.StartTLS()
+	t.Cleanup(ts.Close)
+	e.flush()
+	if got := e.inbox.objects(); len(got) != 1 {
+		t.Fatalf("sent before the public URL was known: %v", got)
+	}
+	// The merchant accepts certificates from the emulator's new address.
+	v, err := notification.NewVerifier(append(e.issuer.VerifierOptions(), notification.WithHTTPClient(e.client),
+		notification.WithTopicARNs(sns.DefaultTopicARN), notification.WithAllowedCertHost(ts.Listener.Addr().String()))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.inbox.trust(v)
+	if err := srv2.SetPublicURL(ts.URL); err != nil {
+		t.Fatal(err)
+	}
+	recs := e.flush()
+	if got := e.inbox.objects(); !slices.Equal(got, []string{"SENT", "HELD"}) {
+		t.Fatalf("after the restart the merchant got %v, want [SENT HELD]; deliveries %+v; notifications %+v", got, recs, srv2.Notifications())
+	}
+	for _, n := range srv2.Notifications() {
+		if n.Status != "sent" {
+			t.Errorf("%s: %s", n.ObjectID, n.Status)
 		}
 	}
 }

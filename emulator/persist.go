@@ -80,6 +80,7 @@ func (s *Server) saver() {
 // save writes the snapshot; the JSON is built under the lock, written after.
 func (s *Server) save() error {
 	s.mu.Lock()
+	s.settleDeliveries()
 	snap := snapshot{Version: 1, Keys: s.keys.list(), State: s.st, ClockOffset: s.clock.Offset(), SavedAt: time.Now().UTC()}
 	data, err := json.Marshal(snap)
 	s.mu.Unlock()
@@ -120,5 +121,10 @@ func (s *Server) load() error {
 		s.clock.advance(snap.ClockOffset)
 	}
 	s.rebuildTimers()
+	for _, n := range s.st.Notifications {
+		if n.Status == "queued" {
+			s.unsent = append(s.unsent, n)
+		}
+	}
 	return nil
 }

@@ -12,12 +12,23 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/apaykit/apaykit/amazonpay/signing"
 )
 
 // DefaultMaxBodyBytes caps request bodies; a larger body gets 413.
 const DefaultMaxBodyBytes = 1 << 20
+
+// Canonical forms of the signing package's (lower-case) header names, for
+// the request path: http.Header.Get and Set canonicalise a lower-case name
+// on every call, which allocates a new string each time. These are already
+// canonical, so they do not; TestCanonicalHeaderNames checks them.
+const (
+	hdrDate           = "X-Amz-Pay-Date"
+	hdrHost           = "X-Amz-Pay-Host"
+	hdrRegion         = "X-Amz-Pay-Region"
+	hdrIdempotencyKey = "X-Amz-Pay-Idempotency-Key"
+	hdrRequestID      = "X-Amz-Pay-Request-Id"
+	hdrSimulationCode = "X-Amz-Pay-Simulation-Code"
+)
 
 // Options configure a Server. The zero value is a usable in-memory emulator
 // on the system clock with throttling off and no notification endpoint.
@@ -79,6 +90,9 @@ type Server struct {
 	mu     sync.Mutex
 	st     *state
 	timers timerHeap
+	// unsent holds notifications a saved state had queued but not
+	// delivered; they go out again once delivery is possible (resendSaved).
+	unsent []*Notification
 
 	throttle *throttler
 	faults   *faultList
@@ -166,6 +180,7 @@ func New(opts Options) (*Server, error) {
 		s.done.Add(1)
 		go s.saver()
 	}
+	s.resendSaved()
 	return s, nil
 }
 
@@ -266,6 +281,7 @@ type apiCall struct {
 	orig    *http.Request
 	pathEnv Environment
 	reqID   string
+	rw      trackingWriter // allocated with the call: one allocation less per request
 }
 
 type apiCallKey struct{}
@@ -275,8 +291,9 @@ type apiCallKey struct{}
 // dispatches on the route table.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	reqID := newUUID()
-	w.Header().Set(signing.HeaderRequestID, reqID)
-	rw := &trackingWriter{ResponseWriter: w}
+	w.Header()[hdrRequestID] = []string{reqID}
+	call := &apiCall{orig: r, reqID: reqID, rw: trackingWriter{ResponseWriter: w}}
+	rw := &call.rw
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
@@ -300,12 +317,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if len(path) > 1 && strings.HasSuffix(path, "/") {
 		path = path[:len(path)-1]
 	}
-	r2 := new(http.Request)
-	*r2 = *r
+	call.pathEnv = env
+	r2 := r.WithContext(context.WithValue(r.Context(), apiCallKey{}, call)) // a shallow copy
 	u := *r.URL
 	u.Path, u.RawPath = path, ""
 	r2.URL = &u
-	r2 = r2.WithContext(context.WithValue(r.Context(), apiCallKey{}, &apiCall{orig: r, pathEnv: env, reqID: reqID}))
 	s.api.ServeHTTP(rw, r2)
 }
 
@@ -345,7 +361,7 @@ func (s *Server) runOperation(r *http.Request, call *apiCall, group []route) (re
 		Body:           body,
 		Query:          orig.URL.Query(),
 		Header:         orig.Header,
-		IdempotencyKey: strings.TrimSpace(orig.Header.Get(signing.HeaderIdempotencyKey)),
+		IdempotencyKey: strings.TrimSpace(orig.Header.Get(hdrIdempotencyKey)),
 		BaseURL:        s.publicBase(orig),
 		http:           r,
 	}
@@ -360,7 +376,7 @@ func (s *Server) runOperation(r *http.Request, call *apiCall, group []route) (re
 	if req.IdempotencyKey != "" && !validIdempotencyKey(req.IdempotencyKey) {
 		return fail(errorf(http.StatusBadRequest, codeInvalidHeaderValue, "The value %s provided for x-amz-pay-idempotency-key is invalid; use at most 32 characters from a-z, A-Z, 0-9, - and _.", truncate(req.IdempotencyKey, 64))), false
 	}
-	if code := strings.TrimSpace(orig.Header.Get(signing.HeaderSimulationCode)); code != "" && auth.env == Sandbox {
+	if code := strings.TrimSpace(orig.Header.Get(hdrSimulationCode)); code != "" && auth.env == Sandbox {
 		norm, apiErr := checkSimulationCode(rt.Op, code)
 		if apiErr != nil {
 			return fail(apiErr), false
@@ -382,7 +398,11 @@ func (s *Server) runOperation(r *http.Request, call *apiCall, group []route) (re
 		return fail(f.apiError()), false
 	}
 	resp = s.execute(rt, req)
-	s.log.Info("emulator: request", "op", rt.Op, "status", resp.status, "merchant", req.Owner.MerchantID, "env", req.Owner.Env, "requestId", call.reqID)
+	// Enabled first: the arguments alone cost allocations, also when the
+	// logger discards them (the default).
+	if s.log.Enabled(orig.Context(), slog.LevelInfo) {
+		s.log.Info("emulator: request", "op", rt.Op, "status", resp.status, "merchant", req.Owner.MerchantID, "env", req.Owner.Env, "requestId", call.reqID)
+	}
 	return resp, f != nil && f.Kind == FaultReset
 }
 
@@ -428,7 +448,7 @@ func (s *Server) execute(rt route, req *request) response {
 
 // readBody reads at most max bytes; more is 413.
 func readBody(r *http.Request, max int64) ([]byte, *apiError) {
-	if r.Body == nil {
+	if r.Body == nil || r.Body == http.NoBody { // a GET: nothing to read (io.ReadAll would allocate)
 		return nil, nil
 	}
 	if r.ContentLength > max {

@@ -123,6 +123,8 @@ type MerchantMetadata struct {
 	CustomInformation   string `json:"customInformation"`
 }
 
+// merchantMetadataWire is MerchantMetadata on the wire. Requests send the
+// same four fields (merchantMetadataIn shares this field list).
 type merchantMetadataWire struct {
 	MerchantReferenceID *string `json:"merchantReferenceId"`
 	MerchantStoreName   *string `json:"merchantStoreName"`
@@ -137,12 +139,9 @@ func (m *MerchantMetadata) wire() *merchantMetadataWire {
 	return &merchantMetadataWire{strp(m.MerchantReferenceID), strp(m.MerchantStoreName), strp(m.NoteToBuyer), strp(m.CustomInformation)}
 }
 
-type merchantMetadataIn struct {
-	MerchantReferenceID *string `json:"merchantReferenceId"`
-	MerchantStoreName   *string `json:"merchantStoreName"`
-	NoteToBuyer         *string `json:"noteToBuyer"`
-	CustomInformation   *string `json:"customInformation"`
-}
+// merchantMetadataIn is merchantMetadata in a request: the object Amazon
+// Pay answers with (api-objects.md §1.6), nothing else.
+type merchantMetadataIn merchantMetadataWire
 
 // apply merges the given fields into m (nil m starts empty), checking the
 // documented maximum lengths: 256, 50, 255 and 4096 characters.
