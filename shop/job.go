@@ -96,6 +96,12 @@ type JobQueue interface {
 	// for retryAt, or marks it dead if retryAt is zero or MaxAttempts is
 	// reached. Returns ECONFLICT if workerID no longer holds it, ENOTFOUND.
 	FailJob(ctx context.Context, id int64, workerID, errMsg string, retryAt time.Time) error
+	// RetryJob puts a dead job back in the queue, due at runAt (zero
+	// means now), with its attempts counted from zero again and its last
+	// error kept until it runs. For an operator who fixed what made it
+	// fail; handlers are idempotent, so a retry never repeats work that
+	// was done. Returns ENOTFOUND, and ECONFLICT unless the job is dead.
+	RetryJob(ctx context.Context, id int64, runAt time.Time) error
 	// Job returns a job. Returns ENOTFOUND.
 	Job(ctx context.Context, id int64) (*Job, error)
 	// Jobs lists jobs, newest first.

@@ -82,10 +82,22 @@ type MoneyMovement struct {
 	RefundID string
 	// ReasonCode is Amazon Pay's reasonCode when Status is failed.
 	ReasonCode string
+	// Reason is the merchant's note given with the request (a capture's or
+	// refund's reason, the cancellation or closure reason sent to Amazon
+	// Pay), at most [MaxReasonLen] bytes, "" if none. It is recorded by
+	// BeginMoneyMovement with the intent, so the history shows why money
+	// moved even if the process dies before the call; a replay of the
+	// movement keeps the first reason (it is a note, not part of what
+	// Amazon Pay is asked to do).
+	Reason string
 
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
+
+// MaxReasonLen is the longest merchant reason a movement records: Amazon
+// Pay takes at most 255 characters of cancellationReason and closureReason.
+const MaxReasonLen = 255
 
 // AmazonIdempotencyKey derives the x-amz-pay-idempotency-key of a money
 // movement from the order, the operation and the client's key: the first 128
@@ -124,16 +136,19 @@ func ValidateClientKey(key string) error {
 // MoneyMovementStore is the money-movement part of the store.
 type MoneyMovementStore interface {
 	// BeginMoneyMovement records the intent m (OrderID, Operation, Amount,
-	// Currency, ClientKey and, for capture/cancel/refund, ChargeID), derives
-	// m.AmazonKey, and sets ID, Status pending and timestamps. If a
-	// movement with the same derived key exists it is returned in m instead
-	// (created false) so the caller replays it: if it succeeded, answer with
-	// its result; if it is still pending, call Amazon Pay again with the
-	// same key. Commit before calling Amazon Pay.
+	// Currency, ClientKey, Reason and, for capture/cancel/refund,
+	// ChargeID), derives m.AmazonKey, and sets ID, Status pending and
+	// timestamps. If a movement with the same derived key exists it is
+	// returned in m instead (created false) so the caller replays it: if it
+	// succeeded, answer with its result; if it is still pending, call
+	// Amazon Pay again with the same key. Commit before calling Amazon Pay.
+	// A different Reason does not make the replay a different request: the
+	// stored (first) reason is kept and returned.
 	//
 	// Returns ENOTFOUND for an unknown order, EINVALID if the key was used
-	// with a different operation, amount or charge, and ECONFLICT if
-	// another movement of the order is pending.
+	// with a different operation, amount or charge or the reason is longer
+	// than MaxReasonLen, and ECONFLICT if another movement of the order is
+	// pending.
 	BeginMoneyMovement(ctx context.Context, m *MoneyMovement) (created bool, err error)
 	// FinishMoneyMovement records the outcome of a pending movement:
 	// status succeeded or failed, the resulting or targeted ChargeID,

@@ -76,6 +76,21 @@ type OrderFilter struct {
 	Status []OrderStatus
 	// BuyerEmail, if set, keeps only this buyer's orders.
 	BuyerEmail string
+	// Paid, if set, keeps orders that have (true) or have not (false) an
+	// Amazon Pay charge permission, i.e. whose buyer completed checkout.
+	Paid *bool
+	// ChargePermissionState, if set, keeps orders whose charge permission
+	// is in one of these states (Chargeable, NonChargeable, Closed).
+	ChargePermissionState []string
+	// ChargeState, if set, keeps orders with at least one charge in one of
+	// these states (Authorized, Captured, …).
+	ChargeState []string
+	// RefundState, if set, keeps orders with at least one refund in one of
+	// these states (RefundInitiated, Refunded, Declined).
+	RefundState []string
+	// CreatedFrom and CreatedTo, if set, bound the creation time:
+	// CreatedFrom ≤ t < CreatedTo.
+	CreatedFrom, CreatedTo time.Time
 	// Limit caps the result (0 means 100, at most 1000).
 	Limit int
 	// BeforeID pages backwards: only orders with ID < BeforeID (0 = newest).

@@ -20,12 +20,21 @@ import (
 //	      ├──expired──► expired ◄──expired───┘               partially_refunded ──► refunded
 //	      ├──declined─► declined
 //	      └──canceled─► canceled   (also from payment_pending, authorized, declined, expired)
+//	                       │
+//	                       └──authorized / authorization pending──► authorized / payment_pending
+//	                          (only after close-authorization; see below)
 //
 // declined and expired are not final: the merchant may authorize again
 // (a new Charge on the same charge permission — the re-authorization after
-// the 30-day authorization expiry). canceled and refunded are final, except
-// that a refunded order may still receive refunds up to Amazon Pay's
-// over-refund margin.
+// the 30-day authorization expiry). refunded is final, except that a
+// refunded order may still receive refunds up to Amazon Pay's over-refund
+// margin. canceled is final when the order was canceled unpaid or its
+// charge permission was closed; but an order canceled by canceling its
+// authorization (close-authorization, CancelCharge) keeps a charge
+// permission that Amazon Pay returns to Chargeable, and the merchant may
+// create a new charge on it. Which kind of canceled an order is shows only
+// in its payment, so that rule is [Order.CanStartOn]'s; [Order.Apply]
+// accepts the new authorization as the fact it is.
 type OrderStatus string
 
 // List of values that OrderStatus can take.
@@ -47,7 +56,9 @@ const (
 	StatusPartiallyRefunded OrderStatus = "partially_refunded"
 	// StatusRefunded: refunds cover the whole captured amount.
 	StatusRefunded OrderStatus = "refunded"
-	// StatusCanceled: canceled before any capture. Final.
+	// StatusCanceled: canceled before any capture. Final, unless the
+	// cancel was of the authorization alone and the charge permission is
+	// still Chargeable: then it may be authorized again ([Order.CanStartOn]).
 	StatusCanceled OrderStatus = "canceled"
 	// StatusDeclined: the last authorization was declined.
 	StatusDeclined OrderStatus = "declined"
@@ -146,14 +157,17 @@ func (o *Order) apply(ev OrderEvent) error {
 	switch ev.Kind {
 	case EventAuthorizationPending:
 		switch {
-		case o.Status.in(StatusPendingPayment, StatusDeclined, StatusExpired, StatusPaymentPending):
+		case o.Status.in(StatusPendingPayment, StatusDeclined, StatusExpired, StatusPaymentPending, StatusCanceled):
 			o.Status = StatusPaymentPending
 		case o.Status == StatusPartiallyCaptured && o.Authorized == 0:
 		default:
 			return conflict()
 		}
 	case EventAuthorized:
-		if !o.Status.in(StatusPendingPayment, StatusPaymentPending, StatusDeclined, StatusExpired, StatusPartiallyCaptured) {
+		// From canceled: a new charge on a charge permission that a
+		// close-authorization left Chargeable. Amazon Pay holds the money,
+		// so the order shows it whoever created the charge.
+		if !o.Status.in(StatusPendingPayment, StatusPaymentPending, StatusDeclined, StatusExpired, StatusPartiallyCaptured, StatusCanceled) {
 			return conflict()
 		}
 		if o.Authorized != 0 {
@@ -283,6 +297,10 @@ func (o *Order) checkRefundAmount(amount int64) error {
 //
 // Cancelling an order that was never paid needs no Amazon Pay call: apply
 // EventCanceled directly.
+//
+// CanStart judges by the order alone, so it refuses every operation but
+// close on a canceled order; [Order.CanStartOn] also knows the payment and
+// allows the new authorization after a close-authorization.
 func (o *Order) CanStart(op Operation, amount int64) error {
 	deny := func() error {
 		return Errorf(ECONFLICT, "Order %s is %s; %s is not possible.", o.Number, o.Status, op)
@@ -330,6 +348,56 @@ func (o *Order) CanStart(op Operation, amount int64) error {
 		return Errorf(EINVALID, "Unknown operation %q.", op)
 	}
 	return nil
+}
+
+// CanStartOn is [Order.CanStart] with what the order's payment p (nil if
+// none) tells and the order's status cannot: whether a canceled order was
+// canceled by canceling its authorization. Amazon Pay returns a OneTime
+// charge permission to Chargeable when its charge is canceled (unless it is
+// closed or expired), and a new charge may then be created on it; so a
+// canceled order may take OpAuthorize or OpAuthorizeCapture, for at most
+// its total less what was captured, when p shows
+//
+//   - the charge permission known Chargeable (not Closed, not
+//     NonChargeable, not unknown),
+//   - the newest charge Canceled by the merchant (reasonCode
+//     MerchantCanceled, what CancelCharge leaves), and
+//   - no charge still open (AuthorizationInitiated, Authorized,
+//     CaptureInitiated).
+//
+// An order canceled unpaid (no charge) or by closing its charge permission
+// stays final. Everything else is exactly CanStart.
+func (o *Order) CanStartOn(p *Payment, op Operation, amount int64) error {
+	if o.Status != StatusCanceled || (op != OpAuthorize && op != OpAuthorizeCapture) || !authorizationCanceled(p) {
+		return o.CanStart(op, amount)
+	}
+	if o.Authorized != 0 {
+		return Errorf(ECONFLICT, "Order %s already has an open authorization; capture or cancel it first.", o.Number)
+	}
+	return o.checkAuthorizeAmount(amount)
+}
+
+// authorizationCanceled reports whether p is what a close-authorization
+// leaves behind and a new charge may follow (see [Order.CanStartOn]).
+func authorizationCanceled(p *Payment) bool {
+	if p == nil || p.ChargePermissionID == "" || p.ChargePermissionState != "Chargeable" || len(p.Charges) == 0 {
+		return false
+	}
+	newest := 0
+	for i, c := range p.Charges {
+		switch c.State {
+		case ChargeAuthorizationInitiated, ChargeAuthorized, ChargeCaptureInitiated:
+			return false
+		}
+		// Newest by Amazon Pay's clock (expiry is creation + 30 days),
+		// then by the shop's; the later one in the list on a tie.
+		n := p.Charges[newest]
+		if c.ExpiresAt.After(n.ExpiresAt) || (c.ExpiresAt.Equal(n.ExpiresAt) && !c.CreatedAt.Before(n.CreatedAt)) {
+			newest = i
+		}
+	}
+	c := p.Charges[newest]
+	return c.State == ChargeCanceled && c.ReasonCode == "MerchantCanceled"
 }
 
 // RefundMargin is how much Amazon Pay lets refunds exceed the captured

@@ -3,6 +3,7 @@ package shop_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/apaykit/apaykit/shop"
 )
@@ -37,7 +38,14 @@ func TestOrderApply(t *testing.T) {
 		{"authorize zero", ord(shop.StatusPendingPayment, 0, 0, 0), ev(shop.EventAuthorized, 0), "", amounts{}, shop.EINVALID},
 		{"second open authorization", ord(shop.StatusPartiallyCaptured, 3000, 4000, 0), ev(shop.EventAuthorized, 3000), "", amounts{}, shop.ECONFLICT},
 		{"authorize captured order", ord(shop.StatusCaptured, 0, 10000, 0), ev(shop.EventAuthorized, 1), "", amounts{}, shop.ECONFLICT},
-		{"authorize canceled order", ord(shop.StatusCanceled, 0, 0, 0), ev(shop.EventAuthorized, 100), "", amounts{}, shop.ECONFLICT},
+		// A new charge after close-authorization (CanStartOn decides when
+		// one may be created; Apply takes it as the fact it is).
+		{"authorize canceled order", ord(shop.StatusCanceled, 0, 0, 0), ev(shop.EventAuthorized, 10000), shop.StatusAuthorized, amounts{10000, 0, 0}, ""},
+		{"partial authorize of canceled order", ord(shop.StatusCanceled, 0, 0, 0), ev(shop.EventAuthorized, 2500), shop.StatusAuthorized, amounts{2500, 0, 0}, ""},
+		{"pending auth on canceled order", ord(shop.StatusCanceled, 0, 0, 0), ev(shop.EventAuthorizationPending, 0), shop.StatusPaymentPending, amounts{}, ""},
+		{"authorize canceled above total", ord(shop.StatusCanceled, 0, 0, 0), ev(shop.EventAuthorized, 10001), "", amounts{}, shop.EINVALID},
+		{"declined re-authorization keeps canceled final", ord(shop.StatusCanceled, 0, 0, 0), ev(shop.EventDeclined, 0), "", amounts{}, shop.ECONFLICT},
+		{"capture canceled order", ord(shop.StatusCanceled, 0, 0, 0), ev(shop.EventCaptured, 100), "", amounts{}, shop.ECONFLICT},
 		{"pending auth on captured", ord(shop.StatusCaptured, 0, 10000, 0), ev(shop.EventAuthorizationPending, 0), "", amounts{}, shop.ECONFLICT},
 		// decline
 		{"declined while pending", ord(shop.StatusPaymentPending, 0, 0, 0), ev(shop.EventDeclined, 0), shop.StatusDeclined, amounts{}, ""},
@@ -105,6 +113,83 @@ func TestOrderApply(t *testing.T) {
 	}
 }
 
+// reopenable is the payment a close-authorization leaves behind: the
+// charge permission Chargeable again, the only charge canceled by the
+// merchant.
+func reopenable() *shop.Payment {
+	return &shop.Payment{ChargePermissionID: "S01-1", ChargePermissionType: "OneTime", ChargePermissionState: "Chargeable",
+		Charges: []shop.Charge{{ID: "S01-1-C1", Amount: 10000, State: shop.ChargeCanceled, ReasonCode: "MerchantCanceled",
+			ExpiresAt: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}}}
+}
+
+// TestOrderCanStartOn: a canceled order may be authorized again only when
+// its payment shows a close-authorization and nothing rules a new charge
+// out; every other case is CanStart's answer.
+func TestOrderCanStartOn(t *testing.T) {
+	t.Parallel()
+	with := func(f func(p *shop.Payment)) *shop.Payment { p := reopenable(); f(p); return p }
+	day := 24 * time.Hour
+	canceled := ord(shop.StatusCanceled, 0, 0, 0)
+	tests := []struct {
+		name   string
+		from   shop.Order
+		p      *shop.Payment
+		op     shop.Operation
+		amount int64
+		code   string
+	}{
+		{"authorize after close-authorization", canceled, reopenable(), shop.OpAuthorize, 10000, ""},
+		{"authorize-and-capture after close-authorization", canceled, reopenable(), shop.OpAuthorizeCapture, 10000, ""},
+		{"part of the total", canceled, reopenable(), shop.OpAuthorize, 1, ""},
+		{"above the total", canceled, reopenable(), shop.OpAuthorize, 10001, shop.EINVALID},
+		{"zero", canceled, reopenable(), shop.OpAuthorize, 0, shop.EINVALID},
+		{"open authorization on the order", ord(shop.StatusCanceled, 5000, 0, 0), reopenable(), shop.OpAuthorize, 5000, shop.ECONFLICT},
+		{"capture stays refused", canceled, reopenable(), shop.OpCapture, 100, shop.ECONFLICT},
+		{"refund stays refused", canceled, reopenable(), shop.OpRefund, 100, shop.ECONFLICT},
+		{"cancel stays refused", canceled, reopenable(), shop.OpCancel, 0, shop.ECONFLICT},
+		{"close stays allowed", canceled, reopenable(), shop.OpClose, 0, ""},
+		{"charge permission closed", canceled, with(func(p *shop.Payment) { p.ChargePermissionState = "Closed" }), shop.OpAuthorize, 100, shop.ECONFLICT},
+		{"charge permission non-chargeable", canceled, with(func(p *shop.Payment) { p.ChargePermissionState = "NonChargeable" }), shop.OpAuthorize, 100, shop.ECONFLICT},
+		{"charge permission state unknown", canceled, with(func(p *shop.Payment) { p.ChargePermissionState = "" }), shop.OpAuthorize, 100, shop.ECONFLICT},
+		{"unpaid cancel: no payment", canceled, nil, shop.OpAuthorize, 100, shop.ECONFLICT},
+		{"unpaid cancel: no charge permission", canceled, &shop.Payment{CheckoutSessionID: "cs"}, shop.OpAuthorize, 100, shop.ECONFLICT},
+		{"unpaid cancel: Confirm-only checkout, no charge", canceled, with(func(p *shop.Payment) { p.Charges = nil }), shop.OpAuthorize, 100, shop.ECONFLICT},
+		{"closed with cancelPendingCharges", canceled, with(func(p *shop.Payment) {
+			p.ChargePermissionState = "Closed"
+			p.Charges[0].ReasonCode = "ChargePermissionCanceled"
+		}), shop.OpAuthorize, 100, shop.ECONFLICT},
+		{"charge canceled by Amazon Pay", canceled, with(func(p *shop.Payment) { p.Charges[0].ReasonCode = "AmazonCanceled" }), shop.OpAuthorize, 100, shop.ECONFLICT},
+		{"newest charge declined", canceled, with(func(p *shop.Payment) {
+			p.Charges = append(p.Charges, shop.Charge{ID: "S01-1-C2", State: shop.ChargeDeclined, ExpiresAt: p.Charges[0].ExpiresAt.Add(day)})
+		}), shop.OpAuthorize, 100, shop.ECONFLICT},
+		{"newest charge canceled, an older one declined", canceled, with(func(p *shop.Payment) {
+			p.Charges = append([]shop.Charge{{ID: "S01-1-C0", State: shop.ChargeDeclined, ExpiresAt: p.Charges[0].ExpiresAt.Add(-day)}}, p.Charges...)
+		}), shop.OpAuthorize, 100, ""},
+		{"a charge still open", canceled, with(func(p *shop.Payment) {
+			p.Charges = append(p.Charges, shop.Charge{ID: "S01-1-C2", State: shop.ChargeAuthorizationInitiated, ExpiresAt: p.Charges[0].ExpiresAt.Add(-day)})
+		}), shop.OpAuthorize, 100, shop.ECONFLICT},
+		// Other statuses: CanStart's answer, whatever the payment.
+		{"pending payment", ord(shop.StatusPendingPayment, 0, 0, 0), reopenable(), shop.OpAuthorize, 10000, ""},
+		{"captured", ord(shop.StatusCaptured, 0, 10000, 0), reopenable(), shop.OpAuthorize, 1, shop.ECONFLICT},
+		{"authorized", ord(shop.StatusAuthorized, 10000, 0, 0), reopenable(), shop.OpAuthorize, 1, shop.ECONFLICT},
+		{"expired", ord(shop.StatusExpired, 0, 0, 0), nil, shop.OpAuthorize, 10000, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			o := tt.from
+			err := o.CanStartOn(tt.p, tt.op, tt.amount)
+			if got := shop.ErrorCode(err); got != tt.code {
+				t.Errorf("CanStartOn(%s, %d) on %s: code %q (%v), want %q", tt.op, tt.amount, o.Status, got, err, tt.code)
+			}
+			// CanStart alone never reopens a canceled order.
+			if o.Status == shop.StatusCanceled && (tt.op == shop.OpAuthorize || tt.op == shop.OpAuthorizeCapture) && o.CanStart(tt.op, tt.amount) == nil {
+				t.Errorf("CanStart(%s) allowed on a canceled order", tt.op)
+			}
+		})
+	}
+}
+
 func TestOrderCanStart(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -161,8 +246,9 @@ func TestOrderCanStart(t *testing.T) {
 	}
 }
 
-// TestCanStartAgreesWithApply checks that every operation CanStart allows
-// leads, when Amazon Pay accepts it, to an event Apply accepts.
+// TestCanStartAgreesWithApply checks that every operation CanStart (and
+// CanStartOn, with the payment a close-authorization leaves) allows leads,
+// when Amazon Pay accepts it, to an event Apply accepts.
 func TestCanStartAgreesWithApply(t *testing.T) {
 	t.Parallel()
 	outcome := map[shop.Operation][]shop.EventKind{
@@ -181,7 +267,10 @@ func TestCanStartAgreesWithApply(t *testing.T) {
 				if op == shop.OpCancel || op == shop.OpClose {
 					amount = 0
 				}
-				if o.CanStart(op, amount) != nil {
+				if o.CanStartOn(reopenable(), op, amount) != nil {
+					if o.CanStart(op, amount) == nil {
+						t.Errorf("%s allowed on %s %v by CanStart but not by CanStartOn", op, st, amts)
+					}
 					continue
 				}
 				for _, k := range kinds {

@@ -185,7 +185,6 @@ func startDemo(ctx context.Context, f demoFlags, logger *slog.Logger) (d *demo, 
 			return d, err
 		}
 		db.Logger = logger
-		db.SQLDB().SetMaxIdleConns(32)
 		db.PasswordCost = demoPasswordCost
 		if f.passwordCost > 0 {
 			db.PasswordCost = f.passwordCost

@@ -103,7 +103,8 @@ func newJobsCommand(app *App) *cobra.Command {
 		Short: "Inspect and run the shop's background jobs",
 		Long: `jobs shows the shop's job outbox (renewals, charge-permission closes,
 upgrade charges, …) by kind and status. "apay jobs list" lists jobs,
-"apay jobs run" runs the due ones. The database is --db or APAY_DB.`,
+"apay jobs run" runs the due ones, "apay jobs retry" puts dead ones back in
+the queue. The database is --db or APAY_DB.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			store, err := openStore(cmd.Context(), app, dsn)
@@ -124,7 +125,7 @@ upgrade charges, …) by kind and status. "apay jobs list" lists jobs,
 		},
 	}
 	cmd.PersistentFlags().StringVar(&dsn, "db", "", "shop database (default $APAY_DB)")
-	cmd.AddCommand(newJobsListCommand(app, &dsn), newJobsRunCommand(app, &dsn), newJobsQuotaCommand(app, &dsn))
+	cmd.AddCommand(newJobsListCommand(app, &dsn), newJobsRunCommand(app, &dsn), newJobsRetryCommand(app, &dsn), newJobsQuotaCommand(app, &dsn))
 	return cmd
 }
 
@@ -162,6 +163,47 @@ func newJobsListCommand(app *App, dsn *string) *cobra.Command {
 	cmd.Flags().StringVar(&kind, "kind", "", "only jobs of this kind")
 	cmd.Flags().IntVar(&limit, "limit", 50, "at most this many (≤ 1000)")
 	return cmd
+}
+
+func newJobsRetryCommand(app *App, dsn *string) *cobra.Command {
+	return &cobra.Command{
+		Use:   "retry ID...",
+		Short: "Put dead jobs back in the queue",
+		Long: `retry requeues dead jobs (see "apay jobs list --status dead") to run now,
+with their attempts counted from zero. Handlers are idempotent — a renewal or
+capture that Amazon Pay already made is not made again — so retrying after
+fixing the cause (a closed charge permission, a wrong key) is safe. Every ID
+is tried; the exit status is non-zero if any could not be retried.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ids := make([]int64, len(args))
+			for i, a := range args {
+				id, err := strconv.ParseInt(a, 10, 64)
+				if err != nil || id <= 0 {
+					return &ExitError{Code: ExitUsage, Err: fmt.Errorf("job id %q: want a positive integer", a)}
+				}
+				ids[i] = id
+			}
+			store, err := openStore(cmd.Context(), app, *dsn)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			var failed int
+			for _, id := range ids {
+				if err := store.RetryJob(cmd.Context(), id, time.Time{}); err != nil {
+					failed++
+					fmt.Fprintf(cmd.ErrOrStderr(), "job %d: %s\n", id, shop.ErrorMessage(err))
+					continue
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "job %d queued\n", id)
+			}
+			if failed > 0 {
+				return &ExitError{Code: ExitFailure, Err: fmt.Errorf("%d of %d jobs not retried", failed, len(ids))}
+			}
+			return nil
+		},
+	}
 }
 
 func newJobsRunCommand(app *App, dsn *string) *cobra.Command {

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/spf13/cobra"
 
@@ -359,7 +360,7 @@ func newOrdersOperationCommand(a *App, f *ordersFlags, op ordersOperation) *cobr
 	if op.amount {
 		cmd.Flags().StringVar(&amount, "amount", "", "amount in the order's currency, e.g. 12.34 (default: all)")
 	}
-	cmd.Flags().StringVar(&reason, "reason", "", "the merchant's note (sent to Amazon Pay for cancel and close)")
+	cmd.Flags().StringVar(&reason, "reason", "", "the merchant's note, stored with the payment operation and shown in the history (sent to Amazon Pay for cancel and close)")
 	cmd.Flags().StringVar(&key, "idempotency-key", "", "Idempotency-Key: the same key repeats nothing (default random)")
 	if op.name == "close" {
 		cmd.Flags().BoolVar(&cancelPending, "cancel-pending-charges", false, "also cancel open authorizations")
@@ -422,10 +423,10 @@ func printOrder(w io.Writer, o *restapi.Order) error {
 	}
 	fmt.Fprintln(w, "\nHistory")
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "AT\tKIND\tOPERATION\tSTATUS\tAMOUNT\tOBJECT\tREASON\tNOTE")
+	fmt.Fprintln(tw, "AT\tKIND\tOPERATION\tSTATUS\tAMOUNT\tOBJECT\tREASONCODE\tMERCHANT REASON\tNOTE")
 	for _, h := range o.History {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", h.At.UTC().Format("2006-01-02 15:04:05"), h.Kind, h.Operation, h.Status,
-			orDash(h.Amount), orDash(h.ObjectID), orDash(h.ReasonCode), h.Note)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", h.At.UTC().Format("2006-01-02 15:04:05"), h.Kind, h.Operation, h.Status,
+			orDash(h.Amount), orDash(h.ObjectID), orDash(h.ReasonCode), orDash(cellText(h.Reason)), h.Note)
 	}
 	return tw.Flush()
 }
@@ -451,11 +452,25 @@ func printOperation(w io.Writer, r *restapi.OperationResult, status int) error {
 	if r.RefundID != "" {
 		fmt.Fprintf(tw, "Refund\t%s %s\n", r.RefundID, r.RefundState)
 	}
+	if r.Reason != "" {
+		fmt.Fprintf(tw, "Reason\t%s\n", cellText(r.Reason))
+	}
 	if re := r.Reauthorization; re != nil {
 		fmt.Fprintf(tw, "Re-authorized\treplaced %s (%s %s)\n", re.ReplacedChargeID, re.ReplacedChargeState, re.ReplacedReasonCode)
 	}
 	fmt.Fprintf(tw, "Charge permission\t%s %s\n", r.ChargePermissionID, r.ChargePermissionState)
 	return tw.Flush()
+}
+
+// cellText makes merchant text safe for a table cell and a terminal:
+// control characters (tabs, newlines, escape sequences) become spaces.
+func cellText(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
 }
 
 func orDash(s string) string {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -63,6 +64,10 @@ func TestOrdersCommand(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "partially_refunded") || !strings.Contains(r.stdout, "History") || !strings.Contains(r.stdout, "CaptureCharge") {
 		t.Fatalf("show: %d %s %s", r.code, r.stdout, r.stderr)
 	}
+	// The capture's reason is in the history, on the capture's lines.
+	if !strings.Contains(r.stdout, "MERCHANT REASON") || !regexpLine(r.stdout, `movement\s+capture\s+succeeded\s+30\.00\s+\S+\s+-\s+first box`) {
+		t.Fatalf("show lacks the capture's reason: %s", r.stdout)
+	}
 	r = run(t, vars, "", "orders", "cancel", fmt.Sprint(other.ID), "--reason", "out of stock")
 	if r.code != 0 || !strings.Contains(r.stdout, "Canceled") {
 		t.Fatalf("cancel: %d %s %s", r.code, r.stdout, r.stderr)
@@ -88,6 +93,25 @@ func TestOrdersCommand(t *testing.T) {
 	}
 	if strings.Contains(r.stderr+r.stdout, vars[EnvShopAPIKey]) {
 		t.Fatal("the API key was printed")
+	}
+}
+
+// regexpLine reports whether a line of s matches pattern.
+func regexpLine(s, pattern string) bool {
+	re := regexp.MustCompile(pattern)
+	for _, line := range strings.Split(s, "\n") {
+		if re.MatchString(line) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestCellText: merchant text cannot break a table or reach the terminal
+// as control sequences.
+func TestCellText(t *testing.T) {
+	if got := cellText("a\tb\nc\x1b[31md"); got != "a b c [31md" {
+		t.Fatalf("cellText = %q", got)
 	}
 }
 

@@ -156,10 +156,6 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 			return nil, err
 		}
 		db.Logger = a.Logger
-		// database/sql keeps 2 idle connections by default: under a few
-		// dozen concurrent requests every other query would open (and on
-		// SQLite, configure) a new connection. Keep enough idle ones.
-		db.SQLDB().SetMaxIdleConns(32)
 		a.Store, a.ownStore = db, true
 	}
 	co, err := checkout.New(checkout.Config{

@@ -9,10 +9,15 @@ import (
 
 // Authorize creates a Charge (an authorization) for req.Amount (default: the
 // order's uncaptured rest) on the order's Charge Permission: after a
-// Confirm-only checkout, after a decline, after an expiry, or for the rest
-// of a partially captured order. Result.Pending is set when Amazon Pay
-// decides later (AuthorizationInitiated); a decline is an *Error with
-// Amazon Pay's reason code and moves the order to declined.
+// Confirm-only checkout, after a decline, after an expiry, after a
+// CloseAuthorization that left the Charge Permission Chargeable (the
+// canceled order is authorized again; see [shop.Order.CanStartOn]), or for
+// the rest of a partially captured order. Result.Pending is set when Amazon
+// Pay decides later (AuthorizationInitiated); a decline is an *Error with
+// Amazon Pay's reason code and moves the order to declined (a canceled
+// order stays canceled). A Charge Permission that is not Chargeable, as far
+// as the shop knows, is refused with InvalidChargePermissionStatus before
+// anything is sent.
 func (s *Service) Authorize(ctx context.Context, orderID int64, req Request) (*Result, error) {
 	return s.createCharge(ctx, orderID, shop.OpAuthorize, req)
 }
@@ -46,19 +51,26 @@ func (s *Service) createCharge(ctx context.Context, orderID int64, op shop.Opera
 		if amount == 0 {
 			amount = o.Total - o.Captured
 		}
-		switch err := o.CanStart(op, amount); shop.ErrorCode(err) {
+		notChargeable := func() error {
+			return amazonError(amazonpay.ReasonInvalidChargePermissionStatus,
+				"The charge permission of order %s is %s; a new charge needs a Chargeable one.", o.Number, a.p.ChargePermissionState)
+		}
+		cpState := a.p.ChargePermissionState
+		switch err := o.CanStartOn(a.p, op, amount); shop.ErrorCode(err) {
 		case "":
 		case shop.EINVALID:
 			return plan{}, amazonError(amazonpay.ReasonTransactionAmountExceeded,
 				"The authorization amount %s exceeds the uncaptured %s of order %s.", format(amount, o.Currency), format(o.Total-o.Captured, o.Currency), o.Number)
 		default:
+			if o.Status == shop.StatusCanceled && cpState != "" && cpState != string(amazonpay.ChargePermissionChargeable) {
+				return plan{}, notChargeable() // the reason a canceled order stays canceled
+			}
 			return plan{}, amazonError(amazonpay.ReasonInvalidChargePermissionStatus, "%s", shop.ErrorMessage(err))
 		}
-		if st := a.p.ChargePermissionState; st != "" && st != string(amazonpay.ChargePermissionChargeable) {
-			return plan{}, amazonError(amazonpay.ReasonInvalidChargePermissionStatus,
-				"The charge permission of order %s is %s; a new charge needs a Chargeable one.", o.Number, st)
+		if cpState != "" && cpState != string(amazonpay.ChargePermissionChargeable) {
+			return plan{}, notChargeable()
 		}
-		m, err := a.begin(ctx, &shop.MoneyMovement{Operation: op, ClientKey: key, Amount: amount})
+		m, err := a.begin(ctx, &shop.MoneyMovement{Operation: op, ClientKey: key, Amount: amount, Reason: req.Reason})
 		return plan{m: m}, err
 	}, func(*shop.MoneyMovement) bool { return true })
 	if res != nil {

@@ -12,7 +12,9 @@ import (
 // with CancelCharge, sending req.Reason as the cancellation reason. The
 // order is canceled (or, partially captured, keeps what it captured), and
 // the Charge Permission returns to Chargeable: it is read again afterwards
-// so the order shows that.
+// so the order shows that, and so that a later Authorize or
+// AuthorizeAndCapture may create a new charge on the canceled order. req.Reason
+// is also stored with the movement.
 func (s *Service) CloseAuthorization(ctx context.Context, orderID int64, req Request) (*Result, error) {
 	key, err := req.clientKey()
 	if err != nil {
@@ -38,7 +40,7 @@ func (s *Service) CloseAuthorization(ctx context.Context, orderID int64, req Req
 		if open == nil {
 			return plan{}, amazonError(amazonpay.ReasonInvalidChargeStatus, "Order %s has no open authorization to cancel.", a.o.Number)
 		}
-		m, err := a.begin(ctx, &shop.MoneyMovement{Operation: shop.OpCancel, ClientKey: key, ChargeID: open.ID})
+		m, err := a.begin(ctx, &shop.MoneyMovement{Operation: shop.OpCancel, ClientKey: key, ChargeID: open.ID, Reason: req.Reason})
 		return plan{m: m}, err
 	}, func(*shop.MoneyMovement) bool { return true })
 	if err != nil || res == nil {

@@ -101,10 +101,10 @@ func (s *Service) planCapture(ctx context.Context, a *applier, req *Request, key
 			if !refreshed[open.ID] {
 				return plan{refresh: open.ID}, nil // it may have expired already
 			}
-			m, err := a.begin(ctx, &shop.MoneyMovement{Operation: shop.OpCancel, ClientKey: reauthCancelPrefix + key, ChargeID: open.ID})
+			m, err := a.begin(ctx, &shop.MoneyMovement{Operation: shop.OpCancel, ClientKey: reauthCancelPrefix + key, ChargeID: open.ID, Reason: req.Reason})
 			return plan{m: m}, err
 		}
-		m, err := a.begin(ctx, &shop.MoneyMovement{Operation: shop.OpCapture, ClientKey: captureKey, ChargeID: open.ID, Amount: amount})
+		m, err := a.begin(ctx, &shop.MoneyMovement{Operation: shop.OpCapture, ClientKey: captureKey, ChargeID: open.ID, Amount: amount, Reason: req.Reason})
 		return plan{m: m}, err
 	case o.Authorized == 0 && expired(a, lastCharge(a.p)) && (o.Status == shop.StatusExpired || o.Status == shop.StatusPartiallyCaptured):
 		if err := reauthorizable(a); err != nil {
@@ -122,7 +122,7 @@ func (s *Service) planCapture(ctx context.Context, a *applier, req *Request, key
 		// Re-authorize what the expired authorization held (at most the
 		// uncaptured rest), so the rest can still be captured later.
 		reauth := min(max(lastCharge(a.p).Amount, amount), rest)
-		m, err := a.begin(ctx, &shop.MoneyMovement{Operation: shop.OpAuthorize, ClientKey: reauthPrefix + key, Amount: reauth})
+		m, err := a.begin(ctx, &shop.MoneyMovement{Operation: shop.OpAuthorize, ClientKey: reauthPrefix + key, Amount: reauth, Reason: req.Reason})
 		return plan{m: m}, err
 	}
 	amount := max(req.Amount, 1)

@@ -38,7 +38,7 @@ func (s *Service) Close(ctx context.Context, orderID int64, req Request) (*Resul
 			return plan{}, amazonError(amazonpay.ReasonInvalidChargePermissionStatus,
 				"The charge permission of order %s is already closed.", a.o.Number)
 		}
-		m, err := a.begin(ctx, &shop.MoneyMovement{Operation: shop.OpClose, ClientKey: key})
+		m, err := a.begin(ctx, &shop.MoneyMovement{Operation: shop.OpClose, ClientKey: key, Reason: req.Reason})
 		return plan{m: m}, err
 	}, func(*shop.MoneyMovement) bool { return true })
 	if err != nil || res == nil {

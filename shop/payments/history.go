@@ -40,6 +40,10 @@ type HistoryEntry struct {
 	ObjectID string
 	// ReasonCode is Amazon Pay's reason code of a refusal.
 	ReasonCode string
+	// Reason is the merchant's note given with the movement's request
+	// ([Request.Reason]; the first one if the request was replayed), ""
+	// for calls. It is merchant text: render it escaped.
+	Reason string
 	// RequestID is Amazon Pay's request id of a call.
 	RequestID string
 	// Note explains re-authorization steps and idempotent replays.
@@ -47,8 +51,9 @@ type HistoryEntry struct {
 }
 
 // History returns the payment history of an order, oldest first: every
-// money movement (when it was requested and how it ended) and every call
-// to Amazon Pay made for the order. Re-authorization steps are marked.
+// money movement (when it was requested and how it ended, with the
+// merchant's reason) and every call to Amazon Pay made for the order.
+// Re-authorization steps are marked.
 func History(ctx context.Context, store shop.Repository, orderID int64) ([]HistoryEntry, error) {
 	ms, err := store.MoneyMovements(ctx, orderID)
 	if err != nil {
@@ -61,7 +66,7 @@ func History(ctx context.Context, store shop.Repository, orderID int64) ([]Histo
 	var out []HistoryEntry
 	for _, m := range ms {
 		e := HistoryEntry{At: m.CreatedAt, Kind: HistoryMovement, Operation: string(m.Operation), Status: "requested",
-			Amount: m.Amount, Currency: m.Currency, ObjectID: m.ChargeID, Note: movementNote(m)}
+			Amount: m.Amount, Currency: m.Currency, ObjectID: m.ChargeID, Reason: m.Reason, Note: movementNote(m)}
 		out = append(out, e)
 		if m.Status != shop.MovementPending {
 			e.At, e.Status, e.ReasonCode = m.UpdatedAt, string(m.Status), m.ReasonCode

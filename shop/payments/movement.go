@@ -196,7 +196,7 @@ func (s *Service) call(ctx context.Context, m *shop.MoneyMovement, o *shop.Order
 			&amazonpay.CaptureChargeRequest{CaptureAmount: price, SoftDescriptor: s.cfg.SoftDescriptor}, key)
 	case shop.OpCancel:
 		opName, resource = "CancelCharge", m.ChargeID
-		a.charge, resp, a.err = s.client.Charges.Cancel(ctx, m.ChargeID, &amazonpay.CancelChargeRequest{CancellationReason: co.reason})
+		a.charge, resp, a.err = s.client.Charges.Cancel(ctx, m.ChargeID, &amazonpay.CancelChargeRequest{CancellationReason: reasonOf(m, co)})
 	case shop.OpRefund:
 		opName, resource = "CreateRefund", m.ChargeID
 		a.refund, resp, a.err = s.client.Refunds.Create(ctx, &amazonpay.CreateRefundRequest{
@@ -207,12 +207,23 @@ func (s *Service) call(ctx context.Context, m *shop.MoneyMovement, o *shop.Order
 	case shop.OpClose:
 		opName, resource = "CloseChargePermission", p.ChargePermissionID
 		a.cp, resp, a.err = s.client.ChargePermissions.Close(ctx, p.ChargePermissionID,
-			&amazonpay.CloseChargePermissionRequest{ClosureReason: co.reason, CancelPendingCharges: co.cancelPending})
+			&amazonpay.CloseChargePermissionRequest{ClosureReason: reasonOf(m, co), CancelPendingCharges: co.cancelPending})
 	default:
 		a.err = fmt.Errorf("payments: movement %d has operation %q, which this service does not run", m.ID, m.Operation)
 	}
 	a.call = s.callRecord(o.ID, opName, resource, m.AmazonKey, resp, a.err, start)
 	return a
+}
+
+// reasonOf is the reason sent with m: the one stored when it was begun, so
+// a resumed call (by a retry, another request or the reconciler) sends what
+// the first attempt sent; a movement from before reasons were stored falls
+// back to the request's.
+func reasonOf(m *shop.MoneyMovement, co callOpts) string {
+	if m.Reason != "" {
+		return m.Reason
+	}
+	return co.reason
 }
 
 // callRecord builds the log entry of one call: ids, status and reason

@@ -2,7 +2,6 @@ package payments
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"github.com/apaykit/apaykit/shop"
@@ -52,8 +51,7 @@ type OrderView struct {
 }
 
 // OrderPage is one page of a listing. Next is the cursor of the next page,
-// 0 at the end. A page may hold fewer than Limit orders (even none) and
-// still have a Next: one request examines a bounded number of orders.
+// 0 at the end.
 type OrderPage struct {
 	Orders []OrderView
 	Next   int64
@@ -64,18 +62,9 @@ func ValidPaymentMethod(m string) bool {
 	return m == PaymentMethodAmazonPay || m == PaymentMethodNone || m == paymentMethodWoo
 }
 
-// searchBatch and searchBudget bound the work of one SearchOrders call:
-// orders are read newest first in batches, and filters on Amazon Pay
-// states are applied to each order's payment.
-const (
-	searchBatch  = 200
-	searchBudget = 5000
-)
-
 // SearchOrders lists orders newest first, filtered by q, one page at a
-// time. Status is filtered by the database; the Amazon Pay filters and the
-// creation range on each order's payment, examining at most a few thousand
-// orders per call (the page then ends early with a Next cursor).
+// time. Every filter is applied by the database, so a page is full unless
+// it is the last one.
 func SearchOrders(ctx context.Context, store shop.Repository, q OrderQuery) (*OrderPage, error) {
 	limit := q.Limit
 	switch {
@@ -84,75 +73,38 @@ func SearchOrders(ctx context.Context, store shop.Repository, q OrderQuery) (*Or
 	case limit > 200:
 		limit = 200
 	}
+	f := shop.OrderFilter{
+		Status: q.Status, BeforeID: q.Cursor, Limit: limit + 1,
+		ChargePermissionState: q.ChargePermissionState, ChargeState: q.ChargeState, RefundState: q.RefundState,
+		CreatedFrom: q.CreatedFrom, CreatedTo: q.CreatedTo,
+	}
+	switch q.PaymentMethod {
+	case PaymentMethodAmazonPay, paymentMethodWoo:
+		f.Paid = ptr(true)
+	case PaymentMethodNone:
+		f.Paid = ptr(false)
+	}
+	orders, err := store.Orders(ctx, f)
+	if err != nil {
+		return nil, err
+	}
 	page := &OrderPage{}
-	before := q.Cursor
-	for scanned := 0; scanned < searchBudget; {
-		batch, err := store.Orders(ctx, shop.OrderFilter{Status: q.Status, BeforeID: before, Limit: searchBatch})
-		if err != nil {
+	if len(orders) > limit {
+		orders = orders[:limit]
+		page.Next = orders[limit-1].ID
+	}
+	for _, o := range orders {
+		v := OrderView{Order: o}
+		p, err := store.Payment(ctx, o.ID)
+		switch {
+		case err == nil:
+			v.Payment = p
+		case shop.ErrorCode(err) != shop.ENOTFOUND:
 			return nil, err
 		}
-		for _, o := range batch {
-			scanned++
-			before = o.ID
-			v, ok, err := match(ctx, store, o, &q)
-			if err != nil {
-				return nil, err
-			}
-			if ok {
-				page.Orders = append(page.Orders, v)
-				if len(page.Orders) == limit {
-					page.Next = o.ID
-					return page, nil
-				}
-			}
-		}
-		if len(batch) < searchBatch {
-			return page, nil
-		}
+		page.Orders = append(page.Orders, v)
 	}
-	page.Next = before
 	return page, nil
 }
 
-// match applies q's filters other than status to one order.
-func match(ctx context.Context, store shop.Repository, o *shop.Order, q *OrderQuery) (OrderView, bool, error) {
-	v := OrderView{Order: o}
-	if !q.CreatedFrom.IsZero() && o.CreatedAt.Before(q.CreatedFrom) {
-		return v, false, nil
-	}
-	if !q.CreatedTo.IsZero() && !o.CreatedAt.Before(q.CreatedTo) {
-		return v, false, nil
-	}
-	p, err := store.Payment(ctx, o.ID)
-	switch {
-	case err == nil:
-		v.Payment = p
-	case shop.ErrorCode(err) != shop.ENOTFOUND:
-		return v, false, err
-	}
-	paid := p != nil && p.ChargePermissionID != ""
-	switch q.PaymentMethod {
-	case PaymentMethodAmazonPay, paymentMethodWoo:
-		if !paid {
-			return v, false, nil
-		}
-	case PaymentMethodNone:
-		if paid {
-			return v, false, nil
-		}
-	}
-	if len(q.ChargePermissionState) > 0 && (p == nil || !slices.Contains(q.ChargePermissionState, p.ChargePermissionState)) {
-		return v, false, nil
-	}
-	if len(q.ChargeState) > 0 && (p == nil || !slices.ContainsFunc(p.Charges, func(c shop.Charge) bool {
-		return slices.Contains(q.ChargeState, string(c.State))
-	})) {
-		return v, false, nil
-	}
-	if len(q.RefundState) > 0 && (p == nil || !slices.ContainsFunc(p.Refunds, func(r shop.Refund) bool {
-		return slices.Contains(q.RefundState, string(r.State))
-	})) {
-		return v, false, nil
-	}
-	return v, true, nil
-}
+func ptr[T any](v T) *T { return &v }

@@ -56,7 +56,7 @@ func (s *Service) Refund(ctx context.Context, orderID int64, req Request) (*Resu
 				"A refund is made from one charge, and no charge of order %s can take %s (at most %s); refund in several parts.",
 				o.Number, format(amount, o.Currency), format(most, o.Currency))
 		}
-		m, err := a.begin(ctx, &shop.MoneyMovement{Operation: shop.OpRefund, ClientKey: key, ChargeID: ch.ID, Amount: amount})
+		m, err := a.begin(ctx, &shop.MoneyMovement{Operation: shop.OpRefund, ClientKey: key, ChargeID: ch.ID, Amount: amount, Reason: req.Reason})
 		return plan{m: m}, err
 	}, func(*shop.MoneyMovement) bool { return true })
 	if res != nil {

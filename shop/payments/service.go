@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/apaykit/apaykit/amazonpay"
 	"github.com/apaykit/apaykit/shop"
@@ -177,9 +178,13 @@ type Request struct {
 	Amount int64
 	// Currency, if set, must be the order's currency.
 	Currency string
-	// Reason is the merchant's note: sent to Amazon Pay as the
-	// cancellation or closure reason where Amazon Pay takes one, logged
-	// otherwise. At most 255 characters.
+	// Reason is the merchant's note (at most 255 bytes of UTF-8 text). It
+	// is stored with every money movement the request makes, when the
+	// movement is recorded, and shown in the order's history; Amazon Pay
+	// also receives it as the cancellation or closure reason where it
+	// takes one (cancel, close). A replay with the same IdempotencyKey
+	// keeps the first request's reason: it is a note, so a different one
+	// is neither stored nor refused. It is never logged.
 	Reason string
 	// CancelPendingCharges, for Close, also cancels open authorizations.
 	CancelPendingCharges bool
@@ -213,8 +218,11 @@ func (r *Request) check(o *shop.Order) error {
 	if r.Currency != "" && r.Currency != o.Currency {
 		return amazonError(amazonpay.ReasonCurrencyMismatch, "The amount's currency %s is not the order's currency %s.", r.Currency, o.Currency)
 	}
-	if len(r.Reason) > 255 {
+	if len(r.Reason) > shop.MaxReasonLen {
 		return amazonError(amazonpay.ReasonInvalidParameterValue, "The reason must be at most 255 characters.")
+	}
+	if !utf8.ValidString(r.Reason) || strings.ContainsRune(r.Reason, 0) {
+		return amazonError(amazonpay.ReasonInvalidParameterValue, "The reason must be UTF-8 text without NUL characters.")
 	}
 	return nil
 }

@@ -25,8 +25,10 @@ type OperationRequest struct {
 	Amount json.RawMessage `json:"amount,omitempty"`
 	// Currency, if given, must be the order's.
 	Currency string `json:"currency,omitempty"`
-	// Reason is the merchant's note (sent to Amazon Pay as the
+	// Reason is the merchant's note, stored with the money movement and
+	// shown in the order's history (and sent to Amazon Pay as the
 	// cancellation or closure reason for close-authorization and close).
+	// A retry with the same Idempotency-Key keeps the first reason.
 	Reason string `json:"reason,omitempty"`
 	// CancelPendingCharges, for close, also cancels open authorizations.
 	CancelPendingCharges bool `json:"cancel_pending_charges,omitempty"`
@@ -65,7 +67,9 @@ type OperationResult struct {
 	Pending bool `json:"pending"`
 	// Replayed: the operation had been done with this idempotency key
 	// before; this is its result.
-	Replayed        bool             `json:"replayed"`
+	Replayed bool `json:"replayed"`
+	// Reason is the merchant's reason as stored with the movement: on a
+	// replay, the first request's.
 	Reason          string           `json:"reason,omitempty"`
 	AmazonReference *AmazonReference `json:"amazon_reference"`
 }
@@ -203,8 +207,13 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// NewOperationResult renders a result.
+// NewOperationResult renders a result. reason is the request's reason,
+// shown when the result carries no movement; otherwise the movement's
+// stored reason is (the first request's, for a replay).
 func NewOperationResult(res *payments.Result, reason string) OperationResult {
+	if res.Movement != nil {
+		reason = res.Movement.Reason
+	}
 	o := res.Order
 	out := OperationResult{OrderID: o.ID, OrderNumber: o.Number, Operation: apiOperation(res.Operation), OrderStatus: string(o.Status),
 		Currency: o.Currency, Pending: res.Pending, Replayed: res.Replayed, Reason: reason}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -36,16 +37,30 @@ const benchConcurrency = 8
 //
 // With APAY_TEST_POSTGRES set, the store is also PostgreSQL (16
 // connections).
+//
+// Everything here shares the machine's cores: the emulator answers in
+// microseconds, so both paths are bound by CPU, and the ratio is the direct
+// call's CPU over the REST capture's (which signs the same request and adds
+// an HTTP hop and two database transactions). The amazon=50ms runs make the
+// emulator answer captures after 50 ms, as a remote Amazon Pay does (its
+// real answers take longer): then the ratio shows what the shop adds to a
+// capture's latency and whether it serialises orders that should run side
+// by side.
 func BenchmarkCaptureRESTvsSDK(b *testing.B) {
 	for _, conns := range []int{16, 1} {
-		b.Run(fmt.Sprintf("sqlite/pool=%d", conns), func(b *testing.B) { benchCaptures(b, sqlstoretest.SQLite(b), conns) })
+		b.Run(fmt.Sprintf("sqlite/pool=%d", conns), func(b *testing.B) { benchCaptures(b, sqlstoretest.SQLite(b), conns, 0) })
 	}
+	b.Run("sqlite/pool=16/amazon=50ms", func(b *testing.B) { benchCaptures(b, sqlstoretest.SQLite(b), 16, amazonLatency) })
 	if dsn := os.Getenv(sqlstoretest.EnvPostgres); dsn != "" {
-		b.Run("postgres/pool=16", func(b *testing.B) { benchCaptures(b, sqlstoretest.Postgres(b, dsn), 16) })
+		b.Run("postgres/pool=16", func(b *testing.B) { benchCaptures(b, sqlstoretest.Postgres(b, dsn), 16, 0) })
+		b.Run("postgres/pool=16/amazon=50ms", func(b *testing.B) { benchCaptures(b, sqlstoretest.Postgres(b, dsn), 16, amazonLatency) })
 	}
 }
 
-func benchCaptures(b *testing.B, db *sqlstoretest.DB, conns int) {
+// amazonLatency is the answer time of the amazon=50ms runs.
+const amazonLatency = 50 * time.Millisecond
+
+func benchCaptures(b *testing.B, db *sqlstoretest.DB, conns int, latency time.Duration) {
 	ctx := context.Background()
 	f := newFixture(b, db)
 	db.SQLDB().SetMaxOpenConns(conns)
@@ -93,6 +108,9 @@ func benchCaptures(b *testing.B, db *sqlstoretest.DB, conns int) {
 		}
 		return nil
 	}
+	if latency > 0 {
+		delayCaptures(b, f.env.Amazon.URL, latency)
+	}
 	// Alternate halves so that drift on a shared machine hits both paths.
 	b.ResetTimer()
 	var sdkTime, restTime time.Duration
@@ -108,6 +126,20 @@ func benchCaptures(b *testing.B, db *sqlstoretest.DB, conns int) {
 	b.ReportMetric(restRate, "rest-captures/s")
 	b.ReportMetric(restRate/sdkRate, "rest/sdk")
 	b.ReportMetric(0, "ns/op")
+}
+
+// delayCaptures arms the emulator's delay fault for every CaptureCharge
+// call from now on, through its control API.
+func delayCaptures(b *testing.B, emulatorURL string, d time.Duration) {
+	body := fmt.Sprintf(`{"operation":"CaptureCharge","kind":"delay","count":1000000000,"delay":%q}`, d.String())
+	resp, err := http.Post(emulatorURL+"/_emulator/faults", "application/json", strings.NewReader(body))
+	if err != nil {
+		b.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		b.Fatalf("arming the delay fault: status %d", resp.StatusCode)
+	}
 }
 
 func orderOptions() paymentstest.OrderOptions { return paymentstest.OrderOptions{Total: 10000} }

@@ -110,7 +110,9 @@ type HistoryEntry struct {
 	ObjectID   string    `json:"object_id,omitempty"`
 	ReasonCode string    `json:"reason_code,omitempty"`
 	RequestID  string    `json:"request_id,omitempty"`
-	Note       string    `json:"note,omitempty"`
+	// Reason is the merchant's reason given with a movement's request.
+	Reason string `json:"reason,omitempty"`
+	Note   string `json:"note,omitempty"`
 }
 
 // OrderList is a page of orders.
@@ -194,7 +196,7 @@ func NewHistory(h []payments.HistoryEntry, currency string) []HistoryEntry {
 	out := make([]HistoryEntry, 0, len(h))
 	for _, e := range h {
 		he := HistoryEntry{At: e.At, Kind: string(e.Kind), Operation: e.Operation, Status: e.Status, ObjectID: e.ObjectID,
-			ReasonCode: e.ReasonCode, RequestID: e.RequestID, Note: e.Note}
+			ReasonCode: e.ReasonCode, RequestID: e.RequestID, Reason: e.Reason, Note: e.Note}
 		if e.Amount != 0 {
 			he.Amount = fmtAmount(e.Amount, currency)
 		}

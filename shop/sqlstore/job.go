@@ -152,6 +152,29 @@ func (c *conn) FailJob(ctx context.Context, id int64, workerID, errMsg string, r
 	return c.heldCheck(ctx, res, id)
 }
 
+// RetryJob implements [shop.JobQueue].
+func (c *conn) RetryJob(ctx context.Context, id int64, runAt time.Time) error {
+	now := c.now()
+	if runAt.IsZero() {
+		runAt = now
+	}
+	res, err := c.q.ExecContext(ctx, `
+		UPDATE jobs SET status = 'queued', attempts = 0, run_at = $1, locked_by = '', locked_until = NULL, updated_at = $2
+		WHERE id = $3 AND status = 'dead'`,
+		us(runAt), us(now), id)
+	if err != nil {
+		return wrap("retry job", err)
+	}
+	if n, err := affected(res); err != nil || n == 1 {
+		return err
+	}
+	j, err := c.Job(ctx, id)
+	if err != nil {
+		return err
+	}
+	return shop.Errorf(shop.ECONFLICT, "Job %d is %s; only dead jobs can be retried.", id, j.Status)
+}
+
 // heldCheck turns "no row updated" into ENOTFOUND or ECONFLICT.
 func (c *conn) heldCheck(ctx context.Context, res sql.Result, id int64) error {
 	if n, err := affected(res); err != nil || n == 1 {

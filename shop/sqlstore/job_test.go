@@ -195,3 +195,48 @@ func TestJobsClaimedExactlyOnce(t *testing.T) {
 		t.Logf("claims per worker: %v", per)
 	})
 }
+
+// TestRetryJob: only a dead job goes back in the queue, with its attempts
+// from zero, and is then claimed like any other.
+func TestRetryJob(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db *testDB) {
+		ctx := t.Context()
+		j := &shop.Job{Kind: "renew_subscription", Payload: []byte(`{"subscription_id":1}`), MaxAttempts: 3}
+		_, err := db.Enqueue(ctx, j)
+		must(t, err)
+		wantCode(t, db.RetryJob(ctx, j.ID, time.Time{}), shop.ECONFLICT) // queued
+		claimed, err := db.ClaimJobs(ctx, "w1", 1, time.Minute)
+		must(t, err)
+		if len(claimed) != 1 {
+			t.Fatalf("claimed %d", len(claimed))
+		}
+		wantCode(t, db.RetryJob(ctx, j.ID, time.Time{}), shop.ECONFLICT) // running
+		must(t, db.FailJob(ctx, j.ID, "w1", "charge permission closed", time.Time{}))
+		dead, err := db.Job(ctx, j.ID)
+		must(t, err)
+		if dead.Status != shop.JobDead {
+			t.Fatalf("status %s, want dead", dead.Status)
+		}
+
+		later := db.clock.Now().Add(time.Hour)
+		must(t, db.RetryJob(ctx, j.ID, later))
+		got, err := db.Job(ctx, j.ID)
+		must(t, err)
+		if got.Status != shop.JobQueued || got.Attempts != 0 || !got.RunAt.Equal(later) || got.LastError != "charge permission closed" {
+			t.Fatalf("after retry: %+v", got)
+		}
+		if early, _ := db.ClaimJobs(ctx, "w2", 1, time.Minute); len(early) != 0 {
+			t.Fatal("retried job claimed before its run time")
+		}
+		db.clock.Advance(time.Hour)
+		again, err := db.ClaimJobs(ctx, "w2", 1, time.Minute)
+		must(t, err)
+		if len(again) != 1 || again[0].ID != j.ID || again[0].Attempts != 1 {
+			t.Fatalf("claimed after retry: %+v", again)
+		}
+		must(t, db.CompleteJob(ctx, j.ID, "w2"))
+		wantCode(t, db.RetryJob(ctx, j.ID, time.Time{}), shop.ECONFLICT) // succeeded
+		wantCode(t, db.RetryJob(ctx, 999999, time.Time{}), shop.ENOTFOUND)
+	})
+}

@@ -8,7 +8,7 @@ import (
 	"github.com/apaykit/apaykit/shop"
 )
 
-const movementColumns = `id, order_id, operation, amount, currency, client_key, amazon_key, status, charge_id, refund_id, reason_code, created_at, updated_at`
+const movementColumns = `id, order_id, operation, amount, currency, client_key, amazon_key, status, charge_id, refund_id, reason_code, reason, created_at, updated_at`
 
 // BeginMoneyMovement implements [shop.MoneyMovementStore].
 func (c *conn) BeginMoneyMovement(ctx context.Context, m *shop.MoneyMovement) (bool, error) {
@@ -20,6 +20,9 @@ func (c *conn) BeginMoneyMovement(ctx context.Context, m *shop.MoneyMovement) (b
 	}
 	if m.Amount < 0 {
 		return false, shop.Errorf(shop.EINVALID, "Amount must not be negative.")
+	}
+	if len(m.Reason) > shop.MaxReasonLen {
+		return false, shop.Errorf(shop.EINVALID, "The reason must be at most %d characters.", shop.MaxReasonLen)
 	}
 	want := *m
 	var created bool
@@ -33,10 +36,10 @@ func (c *conn) BeginMoneyMovement(ctx context.Context, m *shop.MoneyMovement) (b
 		// DO NOTHING covers both unique indexes: the key (a replay) and
 		// one-pending-per-order (a concurrent movement).
 		err := c.q.QueryRowContext(ctx, `
-			INSERT INTO money_movements (order_id, operation, amount, currency, client_key, amazon_key, status, charge_id, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+			INSERT INTO money_movements (order_id, operation, amount, currency, client_key, amazon_key, status, charge_id, reason, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
 			ON CONFLICT DO NOTHING RETURNING id`,
-			m.OrderID, string(m.Operation), m.Amount, m.Currency, m.ClientKey, key, string(shop.MovementPending), m.ChargeID, us(now),
+			m.OrderID, string(m.Operation), m.Amount, m.Currency, m.ClientKey, key, string(shop.MovementPending), m.ChargeID, m.Reason, us(now),
 		).Scan(&m.ID)
 		if err == nil {
 			m.AmazonKey, m.Status, m.CreatedAt, m.UpdatedAt = key, shop.MovementPending, now, now
@@ -56,6 +59,8 @@ func (c *conn) BeginMoneyMovement(ctx context.Context, m *shop.MoneyMovement) (b
 		if existing.Amount != want.Amount || existing.Currency != want.Currency || existing.ChargeID != want.ChargeID {
 			return shop.Errorf(shop.EINVALID, "This Idempotency-Key was already used for a different %s request on this order.", m.Operation)
 		}
+		// The reason is a note, not part of the request to Amazon Pay:
+		// a replay with another one keeps the first.
 		*m = *existing
 		return nil
 	})
@@ -121,7 +126,7 @@ func (c *conn) movements(ctx context.Context, where string, args ...any) ([]*sho
 func scanMovement(s scanner) (*shop.MoneyMovement, error) {
 	var m shop.MoneyMovement
 	err := s.Scan(&m.ID, &m.OrderID, &m.Operation, &m.Amount, &m.Currency, &m.ClientKey, &m.AmazonKey, &m.Status,
-		&m.ChargeID, &m.RefundID, &m.ReasonCode, tm(&m.CreatedAt), tm(&m.UpdatedAt))
+		&m.ChargeID, &m.RefundID, &m.ReasonCode, &m.Reason, tm(&m.CreatedAt), tm(&m.UpdatedAt))
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -80,6 +81,63 @@ func TestMoneyMovements(t *testing.T) {
 		if len(list) != 2 || list[1].ReasonCode != "TransactionAmountExceeded" || list[1].Status != shop.MovementFailed {
 			t.Fatalf("MoneyMovements = %+v", list)
 		}
+	})
+}
+
+// TestMoneyMovementReason: the merchant's reason is stored with the intent
+// (before any outcome), survives a replay that brings another reason (the
+// first is kept, the replay is not refused), is unaffected by finishing the
+// movement, and is bounded.
+func TestMoneyMovementReason(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db *testDB) {
+		ctx := t.Context()
+		o := mustOrder(t, db)
+		reason := `first parcel <b>"&'</b> — ünïcode`
+		m := &shop.MoneyMovement{OrderID: o.ID, Operation: shop.OpCapture, Amount: 4000, Currency: "USD", ClientKey: "r-1", ChargeID: "C1", Reason: reason}
+		created, err := db.BeginMoneyMovement(ctx, m)
+		must(t, err)
+		if !created || m.Reason != reason {
+			t.Fatalf("begin: created=%v %+v", created, m)
+		}
+		// Pending (as after a crash before the call): the reason is there.
+		got, err := db.MoneyMovement(ctx, m.ID)
+		must(t, err)
+		if got.Reason != reason || got.Status != shop.MovementPending {
+			t.Fatalf("pending movement = %+v", got)
+		}
+		// A replay with another reason (or none) gets the first one back.
+		for _, other := range []string{"second thoughts", ""} {
+			replay := &shop.MoneyMovement{OrderID: o.ID, Operation: shop.OpCapture, Amount: 4000, Currency: "USD", ClientKey: "r-1", ChargeID: "C1", Reason: other}
+			created, err = db.BeginMoneyMovement(ctx, replay)
+			must(t, err)
+			if created || replay.ID != m.ID || replay.Reason != reason {
+				t.Fatalf("replay with reason %q: created=%v %+v", other, created, replay)
+			}
+		}
+		must(t, db.FinishMoneyMovement(ctx, m.ID, shop.MovementSucceeded, "C1", "", ""))
+		list, err := db.MoneyMovements(ctx, o.ID)
+		must(t, err)
+		if len(list) != 1 || list[0].Reason != reason || list[0].Status != shop.MovementSucceeded {
+			t.Fatalf("MoneyMovements = %+v", list)
+		}
+		// Without a reason the column is empty, not NULL.
+		plain := &shop.MoneyMovement{OrderID: o.ID, Operation: shop.OpRefund, Amount: 100, Currency: "USD", ClientKey: "r-2", ChargeID: "C1"}
+		_, err = db.BeginMoneyMovement(ctx, plain)
+		must(t, err)
+		pending, err := db.PendingMoneyMovements(ctx, db.clock.Now().Add(time.Minute), 0)
+		must(t, err)
+		if len(pending) != 1 || pending[0].ID != plain.ID || pending[0].Reason != "" {
+			t.Fatalf("pending = %+v", pending)
+		}
+		must(t, db.FinishMoneyMovement(ctx, plain.ID, shop.MovementFailed, "", "", "InvalidChargeStatus"))
+		// 255 bytes is the limit.
+		long := &shop.MoneyMovement{OrderID: o.ID, Operation: shop.OpCancel, Currency: "USD", ClientKey: "r-3", ChargeID: "C1", Reason: strings.Repeat("x", shop.MaxReasonLen+1)}
+		_, err = db.BeginMoneyMovement(ctx, long)
+		wantCode(t, err, shop.EINVALID)
+		long.Reason = long.Reason[:shop.MaxReasonLen]
+		_, err = db.BeginMoneyMovement(ctx, long)
+		must(t, err)
 	})
 }
 

@@ -125,13 +125,45 @@ func (c *conn) Orders(ctx context.Context, f shop.OrderFilter) ([]*shop.Order, e
 	if f.BuyerEmail != "" {
 		add("buyer_email = ?", f.BuyerEmail)
 	}
-	if len(f.Status) > 0 {
-		var ph []string
-		for _, s := range f.Status {
-			args = append(args, string(s))
-			ph = append(ph, "$"+itoa(len(args)))
+	// in renders "IN ($k, …)" for values, appending them to args.
+	in := func(values []string) string {
+		ph := make([]string, len(values))
+		for i, v := range values {
+			args = append(args, v)
+			ph[i] = "$" + itoa(len(args))
 		}
-		where = append(where, "status IN ("+strings.Join(ph, ", ")+")")
+		return "IN (" + strings.Join(ph, ", ") + ")"
+	}
+	if len(f.Status) > 0 {
+		st := make([]string, len(f.Status))
+		for i, s := range f.Status {
+			st[i] = string(s)
+		}
+		where = append(where, "status "+in(st))
+	}
+	if !f.CreatedFrom.IsZero() {
+		add("created_at >= ?", us(f.CreatedFrom))
+	}
+	if !f.CreatedTo.IsZero() {
+		add("created_at < ?", us(f.CreatedTo))
+	}
+	// Filters on the Amazon Pay side are correlated EXISTS, answered from
+	// the order_id indexes of payments, charges and refunds.
+	if f.Paid != nil {
+		paid := `EXISTS (SELECT 1 FROM payments p WHERE p.order_id = orders.id AND p.charge_permission_id <> '')`
+		if !*f.Paid {
+			paid = "NOT " + paid
+		}
+		where = append(where, paid)
+	}
+	if len(f.ChargePermissionState) > 0 {
+		where = append(where, `EXISTS (SELECT 1 FROM payments p WHERE p.order_id = orders.id AND p.charge_permission_id <> '' AND p.cp_state `+in(f.ChargePermissionState)+`)`)
+	}
+	if len(f.ChargeState) > 0 {
+		where = append(where, `EXISTS (SELECT 1 FROM charges c WHERE c.order_id = orders.id AND c.state `+in(f.ChargeState)+`)`)
+	}
+	if len(f.RefundState) > 0 {
+		where = append(where, `EXISTS (SELECT 1 FROM refunds r WHERE r.order_id = orders.id AND r.state `+in(f.RefundState)+`)`)
 	}
 	query := `SELECT ` + orderColumns + ` FROM orders`
 	if len(where) > 0 {

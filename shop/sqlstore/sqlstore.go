@@ -88,6 +88,8 @@ type DB struct {
 	conn
 	sqlDB   *sql.DB
 	dialect dialect
+	// stmts caches prepared statements on SQLite; nil on PostgreSQL.
+	stmts *stmtCache
 	// Now returns the current time; tests replace it to move time without
 	// sleeping. Set it before use, not concurrently with calls.
 	Now func() time.Time
@@ -127,6 +129,12 @@ var (
 	_ shop.Tx    = (*Tx)(nil)
 )
 
+// DefaultMaxConns is the connection pool size [Open] sets, idle ones
+// included; change it with SQLDB().SetMaxOpenConns and SetMaxIdleConns.
+// Several shop instances share one PostgreSQL server, whose default
+// max_connections is 100.
+const DefaultMaxConns = 32
+
 // Open opens (creating if needed) and migrates the database named by dsn:
 //
 //   - "postgres://…" or "postgresql://…": PostgreSQL through pgx. Any
@@ -156,16 +164,28 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	}
 	db.sqlDB = sqlDB
 	db.conn.q = sqlDB
+	if db.dialect == sqliteDialect {
+		db.stmts = newStmtCache(sqlDB)
+		db.conn.q = cachedPool{db: sqlDB, cache: db.stmts}
+	}
+	// database/sql keeps 2 idle connections by default: with a few dozen
+	// requests in flight every other query would open a connection — on
+	// PostgreSQL a new backend process, on SQLite a file opened and
+	// configured again — and close it straight after. Keep as many idle
+	// as may be open.
+	sqlDB.SetMaxOpenConns(DefaultMaxConns)
+	sqlDB.SetMaxIdleConns(DefaultMaxConns)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	if db.dialect == sqliteDialect && strings.Contains(source, ":memory:") {
 		// Every connection to :memory: is a different database.
 		sqlDB.SetMaxOpenConns(1)
 	}
 	if err := sqlDB.PingContext(ctx); err != nil {
-		sqlDB.Close()
+		db.Close()
 		return nil, fmt.Errorf("sqlstore: connect to %s: %w", db.dialect, redactDSNError(err))
 	}
 	if err := db.migrate(ctx); err != nil {
-		sqlDB.Close()
+		db.Close()
 		return nil, err
 	}
 	return db, nil
@@ -253,7 +273,15 @@ func (db *DB) Dialect() string { return db.dialect.String() }
 func (db *DB) SQLDB() *sql.DB { return db.sqlDB }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.sqlDB.Close() }
+func (db *DB) Close() error {
+	if db.stmts == nil {
+		return db.sqlDB.Close()
+	}
+	db.stmts.close()
+	err := db.sqlDB.Close()
+	db.stmts.wait()
+	return err
+}
 
 // WithTx implements [shop.Store.WithTx].
 func (db *DB) WithTx(ctx context.Context, fn func(tx shop.Tx) error) error {
@@ -267,6 +295,9 @@ func (db *DB) withTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	}
 	tx := &Tx{sqlTx: sqlTx}
 	tx.conn = conn{db: db, q: sqlTx, tx: tx}
+	if db.stmts != nil {
+		tx.conn.q = cachedTx{tx: sqlTx, cache: db.stmts}
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = sqlTx.Rollback()

@@ -175,7 +175,11 @@ type detailData struct {
 
 type chargeRow struct{ ID, State, Reason, Amount, Captured, Expires string }
 type refundRow struct{ ID, ChargeID, State, Reason, Amount string }
-type historyRow struct{ At, Kind, Operation, Status, Amount, Object, Reason, Note string }
+
+// historyRow is one line of the payment history. Reason is Amazon Pay's
+// reasonCode; MerchantReason the merchant's note given with a movement
+// (merchant text, escaped by html/template like everything else).
+type historyRow struct{ At, Kind, Operation, Status, Amount, Object, Reason, MerchantReason, Note string }
 
 // orderAction is one button with its form fields.
 type orderAction struct {
@@ -204,9 +208,12 @@ func actions(o *shop.Order, p *shop.Payment) []orderAction {
 		out = append(out, orderAction{Op: "refund", Label: "Refund", HasAmount: true, Amount: f(max(rest, 0)),
 			Help: "captured " + FormatMoney(o.Captured, o.Currency) + ", refunded " + FormatMoney(o.Refunded, o.Currency)})
 	}
-	if rest := o.Total - o.Captured; o.CanStart(shop.OpAuthorize, max(rest, 1)) == nil && p.ChargePermissionState == "Chargeable" {
-		out = append(out, orderAction{Op: "authorize", Label: "Authorize", HasAmount: true, Amount: f(rest),
-			Help: "a new charge on the charge permission"})
+	if rest := o.Total - o.Captured; o.CanStartOn(p, shop.OpAuthorize, max(rest, 1)) == nil && p.ChargePermissionState == "Chargeable" {
+		help := "a new charge on the charge permission"
+		if o.Status == shop.StatusCanceled {
+			help = "the authorization was canceled and the charge permission is Chargeable again: a new charge on it"
+		}
+		out = append(out, orderAction{Op: "authorize", Label: "Authorize", HasAmount: true, Amount: f(rest), Help: help})
 	}
 	if o.CanStart(shop.OpClose, 0) == nil && p.ChargePermissionState != "Closed" {
 		out = append(out, orderAction{Op: "close", Label: "Close charge permission", Danger: true,
@@ -271,7 +278,7 @@ func (o *adminOrders) detail(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, e := range hist {
 		row := historyRow{At: e.At.UTC().Format("2006-01-02 15:04:05"), Kind: string(e.Kind), Operation: e.Operation,
-			Status: e.Status, Object: e.ObjectID, Reason: e.ReasonCode, Note: e.Note}
+			Status: e.Status, Object: e.ObjectID, Reason: e.ReasonCode, MerchantReason: e.Reason, Note: e.Note}
 		if e.Amount != 0 {
 			row.Amount = FormatMoney(e.Amount, cur)
 		}

@@ -76,6 +76,30 @@ func metadata(v values) *amazonpay.MerchantMetadata {
 	return m
 }
 
+// idempotencyKey sends the form's x-amz-pay-idempotency-key (field fKey).
+func (v values) idempotencyKey() amazonpay.RequestOption {
+	return amazonpay.WithIdempotencyKey(v["idempotencyKey"])
+}
+
+// respOnly keeps the raw response of an SDK call: a tester page shows
+// Amazon Pay's answer as sent, not the decoded object.
+func respOnly[T any](_ *T, resp *amazonpay.Response, err error) (*amazonpay.Response, error) {
+	return resp, err
+}
+
+// withAmount is the run of a page with amount and currencyCode fields: it
+// parses them into a price first, so bad input is reported and nothing is
+// sent.
+func withAmount(fn func(ctx context.Context, c *amazonpay.Client, v values, amount amazonpay.Price) (*amazonpay.Response, error)) func(context.Context, *amazonpay.Client, values) (*amazonpay.Response, error) {
+	return func(ctx context.Context, c *amazonpay.Client, v values) (*amazonpay.Response, error) {
+		amount, err := v.price("amount", "currencyCode")
+		if err != nil {
+			return nil, err
+		}
+		return fn(ctx, c, v, amount)
+	}
+}
+
 // testerPages are the tester pages in the order of a checkout.
 func testerPages() []*testerPage {
 	return []*testerPage{
@@ -105,19 +129,17 @@ func testerPages() []*testerPage {
 				fKey,
 			},
 			run: func(ctx context.Context, c *amazonpay.Client, v values) (*amazonpay.Response, error) {
-				_, resp, err := c.CheckoutSessions.Create(ctx, &amazonpay.CreateCheckoutSessionRequest{
+				return respOnly(c.CheckoutSessions.Create(ctx, &amazonpay.CreateCheckoutSessionRequest{
 					WebCheckoutDetails: &amazonpay.WebCheckoutDetails{CheckoutReviewReturnURL: v["checkoutReviewReturnUrl"], CheckoutResultReturnURL: v["checkoutResultReturnUrl"]},
 					StoreID:            v["storeId"],
-				}, amazonpay.WithIdempotencyKey(v["idempotencyKey"]))
-				return resp, err
+				}, v.idempotencyKey()))
 			},
 		}),
 		page(&testerPage{
 			Slug: "get-checkout-session", Title: "Get Checkout Session", Operation: "GetCheckoutSession", Resource: "checkoutSessionId",
 			Fields: []testerField{fCheckoutSession},
 			run: func(ctx context.Context, c *amazonpay.Client, v values) (*amazonpay.Response, error) {
-				_, resp, err := c.CheckoutSessions.Get(ctx, v["checkoutSessionId"])
-				return resp, err
+				return respOnly(c.CheckoutSessions.Get(ctx, v["checkoutSessionId"]))
 			},
 		}),
 		page(&testerPage{
@@ -128,28 +150,22 @@ func testerPages() []*testerPage {
 				{Name: "checkoutResultReturnUrl", Label: "checkoutResultReturnUrl", Default: defResultURL},
 				fIntent, fPending, fAmount, fCurrency, fSoftDescriptor, fReference, fStoreName, fNote, fCustom,
 			},
-			run: func(ctx context.Context, c *amazonpay.Client, v values) (*amazonpay.Response, error) {
-				amount, err := v.price("amount", "currencyCode")
-				if err != nil {
-					return nil, err
-				}
-				_, resp, err := c.CheckoutSessions.Update(ctx, v["checkoutSessionId"], &amazonpay.UpdateCheckoutSessionRequest{
+			run: withAmount(func(ctx context.Context, c *amazonpay.Client, v values, amount amazonpay.Price) (*amazonpay.Response, error) {
+				return respOnly(c.CheckoutSessions.Update(ctx, v["checkoutSessionId"], &amazonpay.UpdateCheckoutSessionRequest{
 					WebCheckoutDetails: &amazonpay.WebCheckoutDetails{CheckoutResultReturnURL: v["checkoutResultReturnUrl"]},
 					PaymentDetails: &amazonpay.PaymentDetails{PaymentIntent: amazonpay.PaymentIntent(v["paymentIntent"]),
 						CanHandlePendingAuthorization: amazonpay.Bool(v.on("canHandlePendingAuthorization")), ChargeAmount: amount,
 						SoftDescriptor: v["softDescriptor"]},
 					MerchantMetadata: metadata(v),
-				})
-				return resp, err
-			},
+				}))
+			}),
 		}),
 		page(&testerPage{
 			Slug: "result", Title: "Result page", Operation: "GetCheckoutSession", Resource: "checkoutSessionId", kind: "result",
 			Intro:  "checkoutReviewReturnUrl and checkoutResultReturnUrl of the tester flow: shows the session Amazon Pay sent you back with, its ids, and the change actions.",
 			Fields: []testerField{fCheckoutSession},
 			run: func(ctx context.Context, c *amazonpay.Client, v values) (*amazonpay.Response, error) {
-				_, resp, err := c.CheckoutSessions.Get(ctx, v["checkoutSessionId"])
-				return resp, err
+				return respOnly(c.CheckoutSessions.Get(ctx, v["checkoutSessionId"]))
 			},
 		}),
 		page(&testerPage{
@@ -157,15 +173,10 @@ func testerPages() []*testerPage {
 			Intro:   "Confirms the checkout after amazonPayRedirectUrl. The amount must repeat the session's chargeAmount.",
 			Fields:  []testerField{fCheckoutSession, fAmount, fCurrency, fKey},
 			prefill: prefillFromSession,
-			run: func(ctx context.Context, c *amazonpay.Client, v values) (*amazonpay.Response, error) {
-				amount, err := v.price("amount", "currencyCode")
-				if err != nil {
-					return nil, err
-				}
-				_, resp, err := c.CheckoutSessions.Complete(ctx, v["checkoutSessionId"], &amazonpay.CompleteCheckoutSessionRequest{ChargeAmount: amount},
-					amazonpay.WithIdempotencyKey(v["idempotencyKey"]))
-				return resp, err
-			},
+			run: withAmount(func(ctx context.Context, c *amazonpay.Client, v values, amount amazonpay.Price) (*amazonpay.Response, error) {
+				return respOnly(c.CheckoutSessions.Complete(ctx, v["checkoutSessionId"], &amazonpay.CompleteCheckoutSessionRequest{ChargeAmount: amount},
+					v.idempotencyKey()))
+			}),
 		}),
 		page(&testerPage{
 			Slug: "finalize-checkout-session", Title: "Finalize Checkout Session", Operation: "FinalizeCheckoutSession", Resource: "checkoutSessionId",
@@ -177,35 +188,28 @@ func testerPages() []*testerPage {
 				{Name: "countryCode", Label: "shippingAddress.countryCode"}, {Name: "phoneNumber", Label: "shippingAddress.phoneNumber"},
 				fKey},
 			prefill: prefillFromSession,
-			run: func(ctx context.Context, c *amazonpay.Client, v values) (*amazonpay.Response, error) {
-				amount, err := v.price("amount", "currencyCode")
-				if err != nil {
-					return nil, err
-				}
+			run: withAmount(func(ctx context.Context, c *amazonpay.Client, v values, amount amazonpay.Price) (*amazonpay.Response, error) {
 				req := &amazonpay.FinalizeCheckoutSessionRequest{ChargeAmount: amount, PaymentIntent: amazonpay.PaymentIntent(v["paymentIntent"]),
 					CanHandlePendingAuthorization: amazonpay.Bool(v.on("canHandlePendingAuthorization"))}
 				if v["addressLine1"] != "" || v["name"] != "" {
 					req.ShippingAddress = &amazonpay.Address{Name: v["name"], AddressLine1: v["addressLine1"], AddressLine2: v["addressLine2"],
 						City: v["city"], StateOrRegion: v["stateOrRegion"], PostalCode: v["postalCode"], CountryCode: v["countryCode"], PhoneNumber: v["phoneNumber"]}
 				}
-				_, resp, err := c.CheckoutSessions.Finalize(ctx, v["checkoutSessionId"], req, amazonpay.WithIdempotencyKey(v["idempotencyKey"]))
-				return resp, err
-			},
+				return respOnly(c.CheckoutSessions.Finalize(ctx, v["checkoutSessionId"], req, v.idempotencyKey()))
+			}),
 		}),
 		page(&testerPage{
 			Slug: "get-charge-permission", Title: "Get Charge Permission", Operation: "GetChargePermission", Resource: "chargePermissionId",
 			Fields: []testerField{fChargePermission},
 			run: func(ctx context.Context, c *amazonpay.Client, v values) (*amazonpay.Response, error) {
-				_, resp, err := c.ChargePermissions.Get(ctx, v["chargePermissionId"])
-				return resp, err
+				return respOnly(c.ChargePermissions.Get(ctx, v["chargePermissionId"]))
 			},
 		}),
 		page(&testerPage{
 			Slug: "update-charge-permission", Title: "Update Charge Permission", Operation: "UpdateChargePermission", Resource: "chargePermissionId",
 			Fields: []testerField{fChargePermission, fReference, fStoreName, fNote, fCustom},
 			run: func(ctx context.Context, c *amazonpay.Client, v values) (*amazonpay.Response, error) {
-				_, resp, err := c.ChargePermissions.Update(ctx, v["chargePermissionId"], &amazonpay.UpdateChargePermissionRequest{MerchantMetadata: metadata(v)})
-				return resp, err
+				return respOnly(c.ChargePermissions.Update(ctx, v["chargePermissionId"], &amazonpay.UpdateChargePermissionRequest{MerchantMetadata: metadata(v)}))
 			},
 		}),
 		page(&testerPage{
@@ -214,9 +218,8 @@ func testerPages() []*testerPage {
 				{Name: "closureReason", Label: "closureReason", Default: fixed("No more charges required")},
 				{Name: "cancelPendingCharges", Label: "cancelPendingCharges", Kind: "checkbox"}},
 			run: func(ctx context.Context, c *amazonpay.Client, v values) (*amazonpay.Response, error) {
-				_, resp, err := c.ChargePermissions.Close(ctx, v["chargePermissionId"], &amazonpay.CloseChargePermissionRequest{
-					ClosureReason: v["closureReason"], CancelPendingCharges: v.on("cancelPendingCharges")})
-				return resp, err
+				return respOnly(c.ChargePermissions.Close(ctx, v["chargePermissionId"], &amazonpay.CloseChargePermissionRequest{
+					ClosureReason: v["closureReason"], CancelPendingCharges: v.on("cancelPendingCharges")}))
 			},
 		}),
 		page(&testerPage{
@@ -225,23 +228,17 @@ func testerPages() []*testerPage {
 			Fields: []testerField{fChargePermission, fAmount, fCurrency,
 				{Name: "captureNow", Label: "captureNow", Kind: "checkbox"}, fPending, fSoftDescriptor, fKey},
 			prefill: prefillFromChargePermission,
-			run: func(ctx context.Context, c *amazonpay.Client, v values) (*amazonpay.Response, error) {
-				amount, err := v.price("amount", "currencyCode")
-				if err != nil {
-					return nil, err
-				}
-				_, resp, err := c.Charges.Create(ctx, &amazonpay.CreateChargeRequest{ChargePermissionID: v["chargePermissionId"], ChargeAmount: amount,
+			run: withAmount(func(ctx context.Context, c *amazonpay.Client, v values, amount amazonpay.Price) (*amazonpay.Response, error) {
+				return respOnly(c.Charges.Create(ctx, &amazonpay.CreateChargeRequest{ChargePermissionID: v["chargePermissionId"], ChargeAmount: amount,
 					CaptureNow: v.on("captureNow"), CanHandlePendingAuthorization: v.on("canHandlePendingAuthorization"), SoftDescriptor: v["softDescriptor"]},
-					amazonpay.WithIdempotencyKey(v["idempotencyKey"]))
-				return resp, err
-			},
+					v.idempotencyKey()))
+			}),
 		}),
 		page(&testerPage{
 			Slug: "get-charge", Title: "Get Charge", Operation: "GetCharge", Resource: "chargeId",
 			Fields: []testerField{fCharge},
 			run: func(ctx context.Context, c *amazonpay.Client, v values) (*amazonpay.Response, error) {
-				_, resp, err := c.Charges.Get(ctx, v["chargeId"])
-				return resp, err
+				return respOnly(c.Charges.Get(ctx, v["chargeId"]))
 			},
 		}),
 		page(&testerPage{
@@ -249,23 +246,17 @@ func testerPages() []*testerPage {
 			Intro:   "Captures an authorized charge, at most the authorized amount. statusDetails.state Captured means success.",
 			Fields:  []testerField{fCharge, fAmount, fCurrency, fSoftDescriptor, fKey},
 			prefill: prefillFromCharge,
-			run: func(ctx context.Context, c *amazonpay.Client, v values) (*amazonpay.Response, error) {
-				amount, err := v.price("amount", "currencyCode")
-				if err != nil {
-					return nil, err
-				}
-				_, resp, err := c.Charges.Capture(ctx, v["chargeId"], &amazonpay.CaptureChargeRequest{CaptureAmount: amount, SoftDescriptor: v["softDescriptor"]},
-					amazonpay.WithIdempotencyKey(v["idempotencyKey"]))
-				return resp, err
-			},
+			run: withAmount(func(ctx context.Context, c *amazonpay.Client, v values, amount amazonpay.Price) (*amazonpay.Response, error) {
+				return respOnly(c.Charges.Capture(ctx, v["chargeId"], &amazonpay.CaptureChargeRequest{CaptureAmount: amount, SoftDescriptor: v["softDescriptor"]},
+					v.idempotencyKey()))
+			}),
 		}),
 		page(&testerPage{
 			Slug: "cancel-charge", Title: "Cancel Charge", Operation: "CancelCharge", Resource: "chargeId",
 			Intro:  "Releases an authorization that was not captured; the charge permission becomes Chargeable again.",
 			Fields: []testerField{fCharge, {Name: "cancellationReason", Label: "cancellationReason", Default: fixed("Order canceled")}},
 			run: func(ctx context.Context, c *amazonpay.Client, v values) (*amazonpay.Response, error) {
-				_, resp, err := c.Charges.Cancel(ctx, v["chargeId"], &amazonpay.CancelChargeRequest{CancellationReason: v["cancellationReason"]})
-				return resp, err
+				return respOnly(c.Charges.Cancel(ctx, v["chargeId"], &amazonpay.CancelChargeRequest{CancellationReason: v["cancellationReason"]}))
 			},
 		}),
 		page(&testerPage{
@@ -273,22 +264,16 @@ func testerPages() []*testerPage {
 			Intro:   "Refunds part or all of a captured charge. Keep the refundId: only this answer tells it.",
 			Fields:  []testerField{fCharge, fAmount, fCurrency, fSoftDescriptor, fKey},
 			prefill: prefillFromCharge,
-			run: func(ctx context.Context, c *amazonpay.Client, v values) (*amazonpay.Response, error) {
-				amount, err := v.price("amount", "currencyCode")
-				if err != nil {
-					return nil, err
-				}
-				_, resp, err := c.Refunds.Create(ctx, &amazonpay.CreateRefundRequest{ChargeID: v["chargeId"], RefundAmount: amount, SoftDescriptor: v["softDescriptor"]},
-					amazonpay.WithIdempotencyKey(v["idempotencyKey"]))
-				return resp, err
-			},
+			run: withAmount(func(ctx context.Context, c *amazonpay.Client, v values, amount amazonpay.Price) (*amazonpay.Response, error) {
+				return respOnly(c.Refunds.Create(ctx, &amazonpay.CreateRefundRequest{ChargeID: v["chargeId"], RefundAmount: amount, SoftDescriptor: v["softDescriptor"]},
+					v.idempotencyKey()))
+			}),
 		}),
 		page(&testerPage{
 			Slug: "get-refund", Title: "Get Refund", Operation: "GetRefund", Resource: "refundId",
 			Fields: []testerField{{Name: "refundId", Label: "refundId"}},
 			run: func(ctx context.Context, c *amazonpay.Client, v values) (*amazonpay.Response, error) {
-				_, resp, err := c.Refunds.Get(ctx, v["refundId"])
-				return resp, err
+				return respOnly(c.Refunds.Get(ctx, v["refundId"]))
 			},
 		}),
 		page(&testerPage{
@@ -296,8 +281,7 @@ func testerPages() []*testerPage {
 			Intro:  "Exchanges the buyerToken of a Sign-In button (button page, productType SignIn) for the buyer's profile.",
 			Fields: []testerField{{Name: "buyerToken", Label: "buyerToken"}},
 			run: func(ctx context.Context, c *amazonpay.Client, v values) (*amazonpay.Response, error) {
-				_, resp, err := c.Buyers.Get(ctx, v["buyerToken"])
-				return resp, err
+				return respOnly(c.Buyers.Get(ctx, v["buyerToken"]))
 			},
 		}),
 	}
@@ -306,13 +290,7 @@ func testerPages() []*testerPage {
 // prefillFromSession takes the amount (and for Finalize the address) of
 // the session the page was opened for.
 func prefillFromSession(ctx context.Context, h *Handler, v values) {
-	id := v["checkoutSessionId"]
-	if id == "" {
-		return
-	}
-	cs, ok := testerGet(ctx, h, "GetCheckoutSession", id, func(ctx context.Context) (*amazonpay.CheckoutSession, *amazonpay.Response, error) {
-		return h.co.Client().CheckoutSessions.Get(ctx, id)
-	})
+	cs, ok := testerGet(ctx, h, "GetCheckoutSession", v["checkoutSessionId"], h.co.Client().CheckoutSessions.Get)
 	if !ok {
 		return
 	}
@@ -331,13 +309,7 @@ func prefillFromSession(ctx context.Context, h *Handler, v values) {
 // prefillFromCharge takes the amount to capture (the authorized amount) or
 // to refund (the captured amount) from the charge.
 func prefillFromCharge(ctx context.Context, h *Handler, v values) {
-	id := v["chargeId"]
-	if id == "" {
-		return
-	}
-	ch, ok := testerGet(ctx, h, "GetCharge", id, func(ctx context.Context) (*amazonpay.Charge, *amazonpay.Response, error) {
-		return h.co.Client().Charges.Get(ctx, id)
-	})
+	ch, ok := testerGet(ctx, h, "GetCharge", v["chargeId"], h.co.Client().Charges.Get)
 	if !ok {
 		return
 	}
@@ -353,22 +325,20 @@ func prefillFromCharge(ctx context.Context, h *Handler, v values) {
 // prefillFromChargePermission takes what is left of the charge
 // permission's limit.
 func prefillFromChargePermission(ctx context.Context, h *Handler, v values) {
-	id := v["chargePermissionId"]
-	if id == "" {
-		return
-	}
-	cp, ok := testerGet(ctx, h, "GetChargePermission", id, func(ctx context.Context) (*amazonpay.ChargePermission, *amazonpay.Response, error) {
-		return h.co.Client().ChargePermissions.Get(ctx, id)
-	})
+	cp, ok := testerGet(ctx, h, "GetChargePermission", v["chargePermissionId"], h.co.Client().ChargePermissions.Get)
 	if ok && cp.Limits != nil && !cp.Limits.AmountBalance.IsZero() {
 		v["amount"], v["currencyCode"] = cp.Limits.AmountBalance.Amount, cp.Limits.AmountBalance.CurrencyCode
 	}
 }
 
-// testerGet makes a read for a prefill, logged like every call.
-func testerGet[T any](ctx context.Context, h *Handler, op, id string, fn func(context.Context) (*T, *amazonpay.Response, error)) (*T, bool) {
+// testerGet makes a read for a prefill, logged like every call. With no
+// id it reads nothing and reports false.
+func testerGet[T any](ctx context.Context, h *Handler, op, id string, get func(context.Context, string, ...amazonpay.RequestOption) (*T, *amazonpay.Response, error)) (*T, bool) {
+	if id == "" {
+		return nil, false
+	}
 	at := h.now()
-	v, resp, err := fn(ctx)
+	v, resp, err := get(ctx, id)
 	h.recordCall(ctx, op, id, at, 0, resp, err)
 	return v, err == nil
 }
