@@ -90,7 +90,10 @@ func (s *Server) initBuyerSide(opts Options) error {
 	}
 	s.buyerSide.sigVersion = v
 	if opts.PublicURL != "" {
-		if err := s.SetPublicURL(opts.PublicURL); err != nil {
+		// A caller's Issuer that already has its certificate URL (served
+		// elsewhere, e.g. the demo's HTTPS listener) keeps it.
+		keep := opts.Notifications.Issuer != nil && opts.Notifications.Issuer.CertURL() != ""
+		if err := s.setPublicURL(opts.PublicURL, !keep); err != nil {
 			return err
 		}
 	}
@@ -125,8 +128,13 @@ func checkSignatureVersion(v string) (string, error) {
 // amazonPayRedirectUrl and the SigningCertURL of later notifications. The
 // host must be one the SNS signing certificate names (127.0.0.1, ::1,
 // localhost, or the host of Options.PublicURL or of this call if the
-// certificate was not made yet).
-func (s *Server) SetPublicURL(raw string) error {
+// certificate was not made yet). Unlike Options.PublicURL, it also moves
+// the certificate URL of an Issuer given in Options.
+func (s *Server) SetPublicURL(raw string) error { return s.setPublicURL(raw, true) }
+
+// setPublicURL is SetPublicURL; certURL says whether the Issuer's
+// certificate URL follows the public URL.
+func (s *Server) setPublicURL(raw string, certURL bool) error {
 	u, err := url.Parse(strings.TrimSuffix(raw, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.User != nil {
 		return fmt.Errorf("emulator: public URL %q: want scheme://host[:port]", raw)
@@ -136,7 +144,7 @@ func (s *Server) SetPublicURL(raw string) error {
 	b.snsMu.Lock()
 	iss := b.issuer
 	b.snsMu.Unlock()
-	if iss != nil {
+	if iss != nil && certURL {
 		if err := iss.SetCertURL(base + sns.CertPath); err != nil {
 			return fmt.Errorf("emulator: public URL: %w", err)
 		}

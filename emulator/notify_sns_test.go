@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -403,6 +404,53 @@ func TestNotifications_QueuedResentAfterRestart(t *testing.T) {
 		if n.Status != "sent" {
 			t.Errorf("%s: %s", n.ObjectID, n.Status)
 		}
+	}
+}
+
+// TestNotifications_QueuedResentAtStart: a caller that serves the
+// certificate itself (the demo's HTTPS listener) sets its Issuer's
+// certificate URL before New; Options.PublicURL (the buyer pages' address)
+// leaves it alone, and a notification the saved state left queued goes out
+// at start, signed with that URL.
+func TestNotifications_QueuedResentAtStart(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "state.db")
+	e := newSNSEnv(t, func(o *Options) { o.StatePath = file })
+	wantStatus(t, e.control("POST", "/_emulator/notifications/faults", `{"mode":"delay","delay":"1m"}`), 201)
+	e.raise("HELD")
+	if err := e.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	var h atomic.Pointer[http.Handler]
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*h.Load()).ServeHTTP(w, r) }))
+	ts.TLS = &tls.Config{Certificates: []tls.Certificate{e.issuer.TLSCertificate()}}
+	certHost := ts.Listener.Addr().String()
+	if err := e.issuer.SetCertURL("https://" + certHost + sns.CertPath); err != nil {
+		t.Fatal(err)
+	}
+	v, err := notification.NewVerifier(append(e.issuer.VerifierOptions(), notification.WithHTTPClient(e.client),
+		notification.WithTopicARNs(sns.DefaultTopicARN))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.inbox.trust(v)
+	srv2, err := New(Options{Clock: ClockFunc(e.clock), TickInterval: -1, StatePath: file, PublicURL: "http://127.0.0.1:9",
+		Notifications: NotificationOptions{Issuer: e.issuer, Backoff: func(int) time.Duration { return 5 * time.Millisecond }}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv2.Close() })
+	handler := srv2.Handler()
+	h.Store(&handler)
+	ts.StartTLS()
+	t.Cleanup(ts.Close)
+	if got := e.issuer.CertURL(); got != "https://"+certHost+sns.CertPath {
+		t.Fatalf("certificate URL %s after New", got)
+	}
+	e.srv = srv2
+	recs := e.flush()
+	if got := e.inbox.objects(); !slices.Equal(got, []string{"HELD"}) {
+		t.Fatalf("after the restart the merchant got %v, want [HELD]; deliveries %+v", got, recs)
 	}
 }
 

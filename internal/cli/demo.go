@@ -234,6 +234,11 @@ func startDemo(ctx context.Context, f demoFlags, logger *slog.Logger) (d *demo, 
 		return d, errors.Join(err, admin())
 	}
 	d.emuTLS = tls.NewListener(tl, &tls.Config{Certificates: []tls.Certificate{issuer.TLSCertificate()}, MinVersion: tls.VersionTLS12})
+	// The certificate URL is set before New, which keeps it: notifications
+	// a saved state left queued are signed with it and resent at start.
+	if err := issuer.SetCertURL("https://" + tl.Addr().String() + sns.CertPath); err != nil {
+		return d, errors.Join(err, admin())
+	}
 	d.Emulator, err = emulator.New(emulator.Options{
 		Logger: logger, StatePath: filepath.Join(dir, "emulator.db"), PublicURL: d.EmulatorURL,
 		Keys:          []emulator.Key{{PublicKeyID: kr.id, PublicKey: string(pubPEM)}},
@@ -242,9 +247,6 @@ func startDemo(ctx context.Context, f demoFlags, logger *slog.Logger) (d *demo, 
 	})
 	if err != nil {
 		return d, errors.Join(fmt.Errorf("emulator: %w", err), admin())
-	}
-	if err := issuer.SetCertURL("https://" + tl.Addr().String() + sns.CertPath); err != nil {
-		return d, errors.Join(err, admin())
 	}
 	roots := issuer.CertPool()
 	verifier, err := notification.NewVerifier(notification.WithRoots(roots), notification.WithAllowedCertHost(tl.Addr().String()),
