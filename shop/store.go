@@ -33,6 +33,10 @@ type Tx interface {
 	// transaction already holds the database's write lock (BEGIN
 	// IMMEDIATE). Returns ENOTFOUND.
 	LockOrder(ctx context.Context, id int64) (*Order, error)
+	// LockOrderHead is LockOrder without the order's Items, for work that
+	// changes only the order row: payments, whose every transaction locks
+	// the order, would otherwise read its lines each time for nothing.
+	LockOrderHead(ctx context.Context, id int64) (*Order, error)
 }
 
 // Store is the shop's persistence.

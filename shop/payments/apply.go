@@ -27,7 +27,7 @@ type applier struct {
 
 // lock starts an applier: it locks the order and reads its payment.
 func (s *Service) lock(ctx context.Context, tx shop.Tx, orderID int64) (*applier, error) {
-	o, err := tx.LockOrder(ctx, orderID)
+	o, err := tx.LockOrderHead(ctx, orderID)
 	if err != nil {
 		if shop.ErrorCode(err) == shop.ENOTFOUND {
 			return nil, &Error{Status: 404, Code: CodeOrderNotFound, Message: fmt.Sprintf("Order %d not found.", orderID)}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -113,19 +114,38 @@ func benchCaptures(b *testing.B, db *sqlstoretest.DB, conns int, latency time.Du
 	}
 	// Alternate halves so that drift on a shared machine hits both paths.
 	b.ResetTimer()
-	var sdkTime, restTime time.Duration
+	var sdkTime, restTime, sdkCPU, restCPU time.Duration
 	half := n / 2
-	sdkTime += run(b, 0, half, sdk)
-	restTime += run(b, 0, half, rest)
-	sdkTime += run(b, half, n, sdk)
-	restTime += run(b, half, n, rest)
+	measure := func(wall, cpu *time.Duration, from, to int, fn func(int) error) {
+		c0 := processCPU()
+		*wall += run(b, from, to, fn)
+		*cpu += processCPU() - c0
+	}
+	measure(&sdkTime, &sdkCPU, 0, half, sdk)
+	measure(&restTime, &restCPU, 0, half, rest)
+	measure(&sdkTime, &sdkCPU, half, n, sdk)
+	measure(&restTime, &restCPU, half, n, rest)
 	b.StopTimer()
+	b.ReportMetric(float64(sdkCPU.Microseconds())/float64(n), "sdk-cpu-us/capture")
+	b.ReportMetric(float64(restCPU.Microseconds())/float64(n), "rest-cpu-us/capture")
 	sdkRate := float64(n) / sdkTime.Seconds()
 	restRate := float64(n) / restTime.Seconds()
 	b.ReportMetric(sdkRate, "sdk-captures/s")
 	b.ReportMetric(restRate, "rest-captures/s")
 	b.ReportMetric(restRate/sdkRate, "rest/sdk")
 	b.ReportMetric(0, "ns/op")
+}
+
+// processCPU is the CPU time this process has used (user and system, all
+// threads): emulator, shop and clients run in it, so a path's share over a
+// phase is its whole cost per capture (PostgreSQL's server processes are not
+// counted).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // delayCaptures arms the emulator's delay fault for every CaptureCharge

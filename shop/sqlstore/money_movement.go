@@ -27,15 +27,15 @@ func (c *conn) BeginMoneyMovement(ctx context.Context, m *shop.MoneyMovement) (b
 	want := *m
 	var created bool
 	err := c.atomic(ctx, func(c *conn) error {
-		var number string
-		if err := c.q.QueryRowContext(ctx, `SELECT number FROM orders WHERE id = $1`, m.OrderID).Scan(&number); err != nil {
-			return notFound(err, "Order %d not found.", m.OrderID)
+		number, err := c.orderNumber(ctx, m.OrderID)
+		if err != nil {
+			return err
 		}
 		key := shop.AmazonIdempotencyKey(m.OrderID, number, m.Operation, m.ClientKey)
 		now := c.now()
 		// DO NOTHING covers both unique indexes: the key (a replay) and
 		// one-pending-per-order (a concurrent movement).
-		err := c.q.QueryRowContext(ctx, `
+		err = c.q.QueryRowContext(ctx, `
 			INSERT INTO money_movements (order_id, operation, amount, currency, client_key, amazon_key, status, charge_id, reason, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
 			ON CONFLICT DO NOTHING RETURNING id`,
@@ -65,6 +65,21 @@ func (c *conn) BeginMoneyMovement(ctx context.Context, m *shop.MoneyMovement) (b
 		return nil
 	})
 	return created, wrap("begin money movement", err)
+}
+
+// orderNumber returns the number of order id: from the transaction's lock
+// if it holds one, else read.
+func (c *conn) orderNumber(ctx context.Context, id int64) (string, error) {
+	if c.tx != nil {
+		if n, ok := c.tx.locked[id]; ok {
+			return n, nil
+		}
+	}
+	var number string
+	if err := c.q.QueryRowContext(ctx, `SELECT number FROM orders WHERE id = $1`, id).Scan(&number); err != nil {
+		return "", notFound(err, "Order %d not found.", id)
+	}
+	return number, nil
 }
 
 // FinishMoneyMovement implements [shop.MoneyMovementStore].

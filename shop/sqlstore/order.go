@@ -97,7 +97,31 @@ func (c *conn) OrderByNumber(ctx context.Context, number string) (*shop.Order, e
 
 // LockOrder implements [shop.Tx].
 func (t *Tx) LockOrder(ctx context.Context, id int64) (*shop.Order, error) {
-	return t.orderWhere(ctx, "id = $1", t.db.dialect.forUpdate(), id)
+	o, err := t.orderWhere(ctx, "id = $1", t.db.dialect.forUpdate(), id)
+	t.remember(o)
+	return o, err
+}
+
+// LockOrderHead implements [shop.Tx].
+func (t *Tx) LockOrderHead(ctx context.Context, id int64) (*shop.Order, error) {
+	o, err := scanOrder(t.q.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1`+t.db.dialect.forUpdate(), id))
+	if err != nil {
+		return nil, wrap("order", notFound(err, "Order %v not found.", id))
+	}
+	t.remember(o)
+	return o, nil
+}
+
+// remember notes a locked order's number: it cannot change while the
+// lock is held.
+func (t *Tx) remember(o *shop.Order) {
+	if o == nil {
+		return
+	}
+	if t.locked == nil {
+		t.locked = make(map[int64]string, 1)
+	}
+	t.locked[o.ID] = o.Number
 }
 
 func (c *conn) orderWhere(ctx context.Context, where, lock string, arg any) (*shop.Order, error) {

@@ -1,7 +1,9 @@
 package sqlstore_test
 
 import (
+	"context"
 	"errors"
+	"reflect"
 	"sync"
 	"testing"
 
@@ -125,6 +127,22 @@ func TestOrderOptimisticConflict(t *testing.T) {
 // other, so none is lost and none sees a stale order.
 func TestLockOrderSerialises(t *testing.T) {
 	t.Parallel()
+	for _, lock := range lockMethods {
+		t.Run(lock.name, func(t *testing.T) { testLockOrderSerialises(t, lock.fn) })
+	}
+}
+
+// lockMethods are the two ways a transaction locks an order.
+var lockMethods = []struct {
+	name string
+	fn   func(ctx context.Context, tx shop.Tx, id int64) (*shop.Order, error)
+}{
+	{"LockOrder", func(ctx context.Context, tx shop.Tx, id int64) (*shop.Order, error) { return tx.LockOrder(ctx, id) }},
+	{"LockOrderHead", func(ctx context.Context, tx shop.Tx, id int64) (*shop.Order, error) { return tx.LockOrderHead(ctx, id) }},
+}
+
+func testLockOrderSerialises(t *testing.T, lock func(ctx context.Context, tx shop.Tx, id int64) (*shop.Order, error)) {
+	t.Parallel()
 	eachDB(t, func(t *testing.T, db *testDB) {
 		ctx := t.Context()
 		o := mustOrder(t, db)
@@ -140,7 +158,7 @@ func TestLockOrderSerialises(t *testing.T) {
 		for range n {
 			wg.Go(func() {
 				err := db.WithTx(ctx, func(tx shop.Tx) error {
-					locked, err := tx.LockOrder(ctx, o.ID)
+					locked, err := lock(ctx, tx, o.ID)
 					if err != nil {
 						return err
 					}
@@ -176,14 +194,47 @@ func TestLockOrderSerialises(t *testing.T) {
 func TestLockOrderNotFound(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, db *testDB) {
-		err := db.WithTx(t.Context(), func(tx shop.Tx) error {
-			_, err := tx.LockOrder(t.Context(), 4242)
+		for _, lock := range lockMethods {
+			err := db.WithTx(t.Context(), func(tx shop.Tx) error {
+				_, err := lock.fn(t.Context(), tx, 4242)
+				return err
+			})
+			wantCode(t, err, shop.ENOTFOUND)
+			var se *shop.Error
+			if !errors.As(err, &se) {
+				t.Fatalf("%s: not a *shop.Error: %T", lock.name, err)
+			}
+		}
+	})
+}
+
+// TestLockOrderHead: the order row as LockOrder reads it, without the
+// lines; a money movement begun under the lock gets the same Amazon Pay
+// key as one begun outside a transaction.
+func TestLockOrderHead(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db *testDB) {
+		ctx := t.Context()
+		o := mustOrder(t, db)
+		if len(o.Items) == 0 {
+			t.Fatal("the test order has no items")
+		}
+		m := &shop.MoneyMovement{OrderID: o.ID, Operation: shop.OpCapture, ClientKey: "head", Amount: 100, Currency: o.Currency}
+		must(t, db.WithTx(ctx, func(tx shop.Tx) error {
+			head, err := tx.LockOrderHead(ctx, o.ID)
+			if err != nil {
+				return err
+			}
+			full := *o
+			full.Items = nil
+			if head.Items != nil || !reflect.DeepEqual(*head, full) {
+				t.Errorf("LockOrderHead = %+v, want %+v without items", head, full)
+			}
+			_, err = tx.BeginMoneyMovement(ctx, m)
 			return err
-		})
-		wantCode(t, err, shop.ENOTFOUND)
-		var se *shop.Error
-		if !errors.As(err, &se) {
-			t.Fatalf("not a *shop.Error: %T", err)
+		}))
+		if want := shop.AmazonIdempotencyKey(o.ID, o.Number, shop.OpCapture, "head"); m.AmazonKey != want {
+			t.Fatalf("key %q, want %q", m.AmazonKey, want)
 		}
 	})
 }

@@ -107,6 +107,9 @@ type DB struct {
 type Tx struct {
 	conn
 	sqlTx *sql.Tx
+	// locked maps the orders this transaction locked to their numbers,
+	// which derive Amazon Pay idempotency keys (BeginMoneyMovement).
+	locked map[int64]string
 }
 
 // querier is what *sql.DB and *sql.Tx have in common.
