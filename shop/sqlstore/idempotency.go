@@ -13,20 +13,18 @@ func (c *conn) BeginIdempotentRequest(ctx context.Context, rec *shop.Idempotency
 	if err := shop.ValidateClientKey(rec.Key); err != nil {
 		return nil, err
 	}
+	// A new key (the common case) is one INSERT, atomic on its own; only a
+	// key seen before needs a transaction to read and maybe take it over.
+	claimed, err := c.insertIdempotencyClaim(ctx, rec, lease)
+	if err != nil || claimed {
+		return nil, wrap("begin idempotent request", err)
+	}
 	var out *shop.IdempotencyRecord
-	err := c.atomic(ctx, func(c *conn) error {
+	err = c.atomic(ctx, func(c *conn) error {
 		now := c.now()
-		res, err := c.q.ExecContext(ctx, `
-			INSERT INTO idempotency_records (api_key_id, idem_key, method, path, request_hash, status, locked_until, created_at)
-			VALUES ($1, $2, $3, $4, $5, 0, $6, $7)
-			ON CONFLICT DO NOTHING`,
-			rec.APIKeyID, rec.Key, rec.Method, rec.Path, rec.RequestHash, us(now.Add(lease)), us(now))
-		if err != nil {
+		claimed, err := c.insertIdempotencyClaim(ctx, rec, lease) // deleted meanwhile (abandoned)?
+		if err != nil || claimed {
 			return err
-		}
-		if n, _ := affected(res); n == 1 {
-			rec.Status, rec.CreatedAt, rec.LockedUntil = 0, now, now.Add(lease)
-			return nil
 		}
 		var ex shop.IdempotencyRecord
 		var body []byte
@@ -55,6 +53,25 @@ func (c *conn) BeginIdempotentRequest(ctx context.Context, rec *shop.Idempotency
 		return err
 	})
 	return out, wrap("begin idempotent request", err)
+}
+
+// insertIdempotencyClaim inserts rec as a claim for lease unless its key
+// exists, and reports whether it did.
+func (c *conn) insertIdempotencyClaim(ctx context.Context, rec *shop.IdempotencyRecord, lease time.Duration) (bool, error) {
+	now := c.now()
+	res, err := c.q.ExecContext(ctx, `
+		INSERT INTO idempotency_records (api_key_id, idem_key, method, path, request_hash, status, locked_until, created_at)
+		VALUES ($1, $2, $3, $4, $5, 0, $6, $7)
+		ON CONFLICT DO NOTHING`,
+		rec.APIKeyID, rec.Key, rec.Method, rec.Path, rec.RequestHash, us(now.Add(lease)), us(now))
+	if err != nil {
+		return false, err
+	}
+	if n, _ := affected(res); n != 1 {
+		return false, nil
+	}
+	rec.Status, rec.CreatedAt, rec.LockedUntil = 0, now, now.Add(lease)
+	return true, nil
 }
 
 // CompleteIdempotentRequest implements [shop.IdempotencyStore].
