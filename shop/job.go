@@ -96,6 +96,14 @@ type JobQueue interface {
 	// for retryAt, or marks it dead if retryAt is zero or MaxAttempts is
 	// reached. Returns ECONFLICT if workerID no longer holds it, ENOTFOUND.
 	FailJob(ctx context.Context, id int64, workerID, errMsg string, retryAt time.Time) error
+	// WaitJob puts a running job back in the queue for runAt without
+	// counting the run as an attempt, with note as its last error and
+	// payload, if not nil, replacing its payload: for a job waiting on
+	// something outside that may take longer than its retries would last,
+	// such as an authorization Amazon Pay decides within 24 hours. Returns
+	// ECONFLICT if workerID no longer holds it, ENOTFOUND, EINVALID for a
+	// zero runAt or a payload that is not JSON.
+	WaitJob(ctx context.Context, id int64, workerID, note string, payload json.RawMessage, runAt time.Time) error
 	// RetryJob puts a dead job back in the queue, due at runAt (zero
 	// means now), with its attempts counted from zero again and its last
 	// error kept until it runs. For an operator who fixed what made it

@@ -18,6 +18,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -29,9 +30,9 @@ import (
 )
 
 // Handler does one job. A nil error completes it; [Permanent] marks it
-// dead at once; [RetryAt] asks for a retry at a given time (a 429, a
-// pending authorization); any other error retries with backoff until
-// MaxAttempts.
+// dead at once; [RetryAt] asks for a retry at a given time (a 429);
+// [Wait] puts it back for later without using up an attempt (a pending
+// authorization); any other error retries with backoff until MaxAttempts.
 type Handler func(ctx context.Context, j *shop.Job) error
 
 // Defaults of [Config].
@@ -83,6 +84,8 @@ type Metrics struct {
 	Succeeded atomic.Int64
 	Retried   atomic.Int64
 	Dead      atomic.Int64
+	// Waited counts runs that put their job back to wait ([Wait]).
+	Waited atomic.Int64
 	// LostLease counts outcomes that could not be recorded because the
 	// lease had passed to another runner.
 	LostLease atomic.Int64
@@ -283,6 +286,11 @@ func (r *Runner) keepLease(ctx context.Context, cancel context.CancelFunc, j *sh
 // fail records a failed attempt: dead for a Permanent error or the last
 // attempt, otherwise queued again at the requested time or after backoff.
 func (r *Runner) fail(ctx context.Context, j *shop.Job, err error) {
+	var wait *waitError
+	if errors.As(err, &wait) {
+		r.wait(ctx, j, wait)
+		return
+	}
 	var retryAt time.Time
 	var perm *permanentError
 	var at *retryAtError
@@ -305,6 +313,20 @@ func (r *Runner) fail(ctx context.Context, j *shop.Job, err error) {
 	}
 	r.metrics.Retried.Add(1)
 	r.log.Info("job retried", "job", j.ID, "kind", j.Kind, "attempt", j.Attempts, "at", retryAt, "err", err)
+}
+
+// wait queues j again for later without counting the run as an attempt.
+func (r *Runner) wait(ctx context.Context, j *shop.Job, w *waitError) {
+	note := w.err.Error() // a reason to wait, not an internal error
+	if shop.ErrorCode(w.err) != shop.EINTERNAL {
+		note = shop.ErrorMessage(w.err)
+	}
+	if err := r.cfg.Store.WaitJob(ctx, j.ID, r.cfg.WorkerID, note, w.payload, w.at); err != nil {
+		r.lost(j, err)
+		return
+	}
+	r.metrics.Waited.Add(1)
+	r.log.Info("job waiting", "job", j.ID, "kind", j.Kind, "until", w.at, "reason", w.err)
 }
 
 // detail adds the text of a non-shop error (a shop.Error's message is
@@ -362,6 +384,25 @@ func (e *retryAtError) Unwrap() error { return e.err }
 // RetryAt asks for the job to run again at at (unless it has used all its
 // attempts), e.g. after a 429 or while an authorization is pending.
 func RetryAt(err error, at time.Time) error { return &retryAtError{err, at} }
+
+type waitError struct {
+	err     error
+	at      time.Time
+	payload json.RawMessage
+}
+
+func (e *waitError) Error() string { return e.err.Error() }
+func (e *waitError) Unwrap() error { return e.err }
+
+// Wait asks for the job to run again at at without counting this run as
+// an attempt: the job is not failing, it is waiting on something outside,
+// such as an authorization Amazon Pay may take up to 24 hours to decide,
+// longer than MaxAttempts retries would last. payload, if not nil,
+// replaces the job's payload, so the next run knows what this one learnt
+// (the charge to look at rather than create again).
+func Wait(reason error, at time.Time, payload json.RawMessage) error {
+	return &waitError{err: reason, at: at, payload: payload}
+}
 
 // Drain runs due jobs until no job is queued to run within horizon of now:
 // unlike RunDue it also waits for jobs that were put back for a short while

@@ -2,8 +2,10 @@ package jobs_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -82,6 +84,54 @@ func TestRunnerOutcomes(t *testing.T) {
 		m := r.Metrics()
 		if m.Succeeded.Load() != 2 || m.Dead.Load() != 4 || m.Retried.Load() != 3 {
 			t.Errorf("metrics succeeded=%d dead=%d retried=%d", m.Succeeded.Load(), m.Dead.Load(), m.Retried.Load())
+		}
+	})
+}
+
+// TestRunnerWait: a handler that waits is run again at its time, however
+// often, without using up its attempts, and sees the payload it left.
+func TestRunnerWait(t *testing.T) {
+	sqlstoretest.Each(t, func(t *testing.T, db *sqlstoretest.DB) {
+		ctx := context.Background()
+		r := newRunner(t, db, "w1")
+		var runs []string
+		r.Handle("pending", func(_ context.Context, j *shop.Job) error {
+			runs = append(runs, string(j.Payload))
+			if len(runs) < 5 {
+				return jobs.Wait(errors.New("authorization pending"), db.Clock.Now().Add(time.Minute),
+					json.RawMessage(fmt.Sprintf(`{"checks":%d}`, len(runs))))
+			}
+			return nil
+		})
+		j := &shop.Job{Kind: "pending", Payload: json.RawMessage(`{}`), MaxAttempts: 2}
+		if _, err := db.Enqueue(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 5 {
+			if n, err := r.RunDue(ctx, nil); err != nil || n != 1 {
+				t.Fatalf("run %d: RunDue = %d, %v", i, n, err)
+			}
+			got, err := db.Job(ctx, j.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i < 4 && (got.Status != shop.JobQueued || got.Attempts != 0 || got.LastError != "authorization pending") {
+				t.Fatalf("run %d: %+v", i, got)
+			}
+			if n, _ := r.RunDue(ctx, nil); n != 0 {
+				t.Fatalf("run %d: ran again before its time", i)
+			}
+			db.Clock.Advance(time.Minute)
+		}
+		if got, _ := db.Job(ctx, j.ID); got.Status != shop.JobSucceeded {
+			t.Fatalf("after the wait: %+v", got)
+		}
+		want := []string{`{}`, `{"checks":1}`, `{"checks":2}`, `{"checks":3}`, `{"checks":4}`}
+		if !slices.Equal(runs, want) {
+			t.Fatalf("payloads seen %v, want %v", runs, want)
+		}
+		if m := r.Metrics(); m.Waited.Load() != 4 || m.Succeeded.Load() != 1 || m.Dead.Load() != 0 {
+			t.Fatalf("metrics waited=%d succeeded=%d dead=%d", m.Waited.Load(), m.Succeeded.Load(), m.Dead.Load())
 		}
 	})
 }

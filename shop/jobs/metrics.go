@@ -45,7 +45,7 @@ func MetricsHandler(store shop.JobQueue, r *Runner, extra func() []Gauge) http.H
 				outcome string
 				v       int64
 			}{{"claimed", m.Claimed.Load()}, {"succeeded", m.Succeeded.Load()}, {"retried", m.Retried.Load()},
-				{"dead", m.Dead.Load()}, {"lost_lease", m.LostLease.Load()}} {
+				{"dead", m.Dead.Load()}, {"waited", m.Waited.Load()}, {"lost_lease", m.LostLease.Load()}} {
 				gs = append(gs, Gauge{Name: "apay_job_runs_total", Help: "Job runs by this process, by outcome.", Type: "counter",
 					Labels: map[string]string{"outcome": c.outcome}, Value: float64(c.v)})
 			}

@@ -152,6 +152,29 @@ func (c *conn) FailJob(ctx context.Context, id int64, workerID, errMsg string, r
 	return c.heldCheck(ctx, res, id)
 }
 
+// WaitJob implements [shop.JobQueue].
+func (c *conn) WaitJob(ctx context.Context, id int64, workerID, note string, payload json.RawMessage, runAt time.Time) error {
+	if runAt.IsZero() {
+		return shop.Errorf(shop.EINVALID, "A waiting job needs the time to look again.")
+	}
+	var newPayload any // NULL keeps the payload
+	if payload != nil {
+		if !json.Valid(payload) {
+			return shop.Errorf(shop.EINVALID, "Job payload must be JSON.")
+		}
+		newPayload = string(payload)
+	}
+	res, err := c.q.ExecContext(ctx, `
+		UPDATE jobs SET status = 'queued', run_at = $1, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END,
+			payload = COALESCE($2, payload), last_error = $3, locked_by = '', locked_until = NULL, updated_at = $4
+		WHERE id = $5 AND status = 'running' AND locked_by = $6`,
+		us(runAt), newPayload, truncate(strings.TrimSpace(note), 2000), us(c.now()), id, workerID)
+	if err != nil {
+		return wrap("wait job", err)
+	}
+	return c.heldCheck(ctx, res, id)
+}
+
 // RetryJob implements [shop.JobQueue].
 func (c *conn) RetryJob(ctx context.Context, id int64, runAt time.Time) error {
 	now := c.now()

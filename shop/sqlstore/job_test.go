@@ -240,3 +240,57 @@ func TestRetryJob(t *testing.T) {
 		wantCode(t, db.RetryJob(ctx, 999999, time.Time{}), shop.ENOTFOUND)
 	})
 }
+
+// TestWaitJob: a job waiting on Amazon Pay is queued again for the given
+// time without using up an attempt, however often it waits, and can carry
+// what it learnt in its payload; only the worker holding it may do so.
+func TestWaitJob(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db *testDB) {
+		ctx := t.Context()
+		j := &shop.Job{Kind: "renew", Payload: json.RawMessage(`{"period":1}`), MaxAttempts: 2}
+		_, err := db.Enqueue(ctx, j)
+		must(t, err)
+		for i := range 5 { // more waits than MaxAttempts
+			claimed, err := db.ClaimJobs(ctx, "w1", 1, time.Minute)
+			must(t, err)
+			if len(claimed) != 1 || claimed[0].Attempts != 1 {
+				t.Fatalf("wait %d: claimed %+v", i, claimed)
+			}
+			wantCode(t, db.WaitJob(ctx, j.ID, "w2", "pending", nil, db.clock.Now().Add(time.Minute)), shop.ECONFLICT)
+			var payload json.RawMessage
+			if i == 2 {
+				payload = json.RawMessage(`{"period":1,"pending_charge_id":"S01-1"}`)
+			}
+			must(t, db.WaitJob(ctx, j.ID, "w1", " authorization pending ", payload, db.clock.Now().Add(time.Minute)))
+			got, err := db.Job(ctx, j.ID)
+			must(t, err)
+			if got.Status != shop.JobQueued || got.Attempts != 0 || got.LastError != "authorization pending" || got.LockedBy != "" ||
+				!got.RunAt.Equal(db.clock.Now().Add(time.Minute)) {
+				t.Fatalf("wait %d: %+v", i, got)
+			}
+			if want := `{"period":1}`; i >= 2 {
+				want = `{"period":1,"pending_charge_id":"S01-1"}`
+				if string(got.Payload) != want {
+					t.Fatalf("wait %d: payload %s, want %s", i, got.Payload, want)
+				}
+			} else if string(got.Payload) != want {
+				t.Fatalf("wait %d: payload %s, want %s", i, got.Payload, want)
+			}
+			if early, _ := db.ClaimJobs(ctx, "w1", 1, time.Minute); len(early) != 0 {
+				t.Fatalf("wait %d: claimed before its time: %+v", i, early)
+			}
+			db.clock.Advance(time.Minute)
+		}
+		claimed, err := db.ClaimJobs(ctx, "w1", 1, time.Minute)
+		must(t, err)
+		if len(claimed) != 1 {
+			t.Fatalf("claimed %+v", claimed)
+		}
+		wantCode(t, db.WaitJob(ctx, j.ID, "w1", "x", nil, time.Time{}), shop.EINVALID)
+		wantCode(t, db.WaitJob(ctx, j.ID, "w1", "x", json.RawMessage(`{`), db.clock.Now()), shop.EINVALID)
+		wantCode(t, db.WaitJob(ctx, 999, "w1", "x", nil, db.clock.Now()), shop.ENOTFOUND)
+		must(t, db.CompleteJob(ctx, j.ID, "w1"))
+		wantCode(t, db.WaitJob(ctx, j.ID, "w1", "x", nil, db.clock.Now()), shop.ECONFLICT)
+	})
+}

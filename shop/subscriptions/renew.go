@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -139,15 +140,22 @@ func (s *Service) handleRenew(ctx context.Context, j *shop.Job) error {
 	if s.now().Before(sub.NextRenewalAt) {
 		return jobs.RetryAt(errors.New("not due yet"), sub.NextRenewalAt)
 	}
-	key := amazonKey(sub.ChargePermissionID, "renew", strconv.FormatInt(sub.ID, 10), strconv.Itoa(p.Period), strconv.Itoa(p.Attempt), strconv.FormatInt(p.At, 10))
-	ref := fmt.Sprintf("sub-%d-%d", sub.ID, p.Period)
-	out, detail, err := s.charge(ctx, sub.ChargePermissionID, sub.Currency, sub.Plan.Amount, key, ref)
+	var out outcome
+	var detail string
+	if p.PendingChargeID != "" {
+		out, detail, err = s.settle(ctx, sub.ChargePermissionID, sub.Currency, sub.Plan.Amount, p.PendingChargeID)
+	} else {
+		key := amazonKey(sub.ChargePermissionID, "renew", strconv.FormatInt(sub.ID, 10), strconv.Itoa(p.Period), strconv.Itoa(p.Attempt), strconv.FormatInt(p.At, 10))
+		ref := fmt.Sprintf("sub-%d-%d", sub.ID, p.Period)
+		out, detail, err = s.charge(ctx, sub.ChargePermissionID, sub.Currency, sub.Plan.Amount, key, ref)
+	}
 	if err != nil {
 		return err
 	}
 	switch out {
 	case pending:
-		return jobs.RetryAt(fmt.Errorf("authorization of charge %s pending", detail), s.now().Add(s.cfg.PendingRecheck))
+		p.PendingChargeID = detail
+		return s.waitFor(detail, p)
 	case overLimit:
 		s.log.Warn("renewal flagged", "subscription", sub.ID, "period", p.Period)
 		next, err := s.deferToNextMonth(ctx, p)
@@ -162,7 +170,55 @@ func (s *Service) handleRenew(ctx context.Context, j *shop.Job) error {
 
 // stale reports whether a renewal job no longer matches its subscription.
 func stale(sub *shop.Subscription, p renewPayload) bool {
+	p.PendingChargeID = "" // what the attempt learnt, not which attempt it is
 	return (sub.Status != shop.SubscriptionActive && sub.Status != shop.SubscriptionPastDue) || renewalOf(sub) != p
+}
+
+// waitFor puts the job back until the pending authorization of chargeID
+// may be decided, with payload (which names the charge) for the next run.
+// The wait does not use up the job's attempts: Amazon Pay may take up to
+// 24 hours.
+func (s *Service) waitFor(chargeID string, payload any) error {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return err
+	}
+	return jobs.Wait(fmt.Errorf("authorization of charge %s pending", chargeID), s.now().Add(s.cfg.PendingRecheck), b)
+}
+
+// settle reads a charge a previous run created and left pending. A
+// Captured one counts against the month's recurring usage whatever the
+// limit says: the money has moved.
+func (s *Service) settle(ctx context.Context, cpID, currency string, amount int64, chargeID string) (outcome, string, error) {
+	if err := s.cfg.Limiter.Wait(ctx, "GetCharge"); err != nil {
+		return 0, "", err
+	}
+	ch, _, err := s.cfg.Client.Charges.Get(ctx, chargeID)
+	if err != nil {
+		if throttle.IsThrottled(err) {
+			wait, terr := s.cfg.Limiter.Throttled(ctx, "GetCharge")
+			if terr != nil {
+				return 0, "", terr
+			}
+			return 0, "", jobs.RetryAt(err, s.now().Add(wait))
+		}
+		return 0, "", fmt.Errorf("subscriptions: reading pending charge %s: %w", chargeID, err)
+	}
+	_ = s.cfg.Limiter.Succeeded(ctx, "GetCharge")
+	switch ch.State() {
+	case amazonpay.ChargeState("Captured"):
+		if _, err := s.cfg.Store.ReserveRecurringUsage(ctx, cpID, s.now(), currency, amount, math.MaxInt64); err != nil {
+			return 0, "", err
+		}
+		return charged, chargeID, nil
+	case amazonpay.ChargeState("Declined"), amazonpay.ChargeState("Canceled"):
+		reason := ""
+		if ch.StatusDetails != nil {
+			reason = string(ch.StatusDetails.ReasonCode)
+		}
+		return declined, reason, nil
+	}
+	return pending, chargeID, nil
 }
 
 // record applies a renewal outcome in one transaction with the next job.
@@ -215,8 +271,14 @@ func (s *Service) handleUpgradeCharge(ctx context.Context, j *shop.Job) error {
 	if sub.Status == shop.SubscriptionCanceled {
 		return nil
 	}
-	key := amazonKey(sub.ChargePermissionID, "upgrade", strconv.FormatInt(sub.ID, 10), strconv.FormatInt(p.Version, 10))
-	out, detail, err := s.charge(ctx, sub.ChargePermissionID, sub.Currency, p.Amount, key, fmt.Sprintf("sub-%d-upgrade-%d", sub.ID, p.Version))
+	var out outcome
+	var detail string
+	if p.PendingChargeID != "" {
+		out, detail, err = s.settle(ctx, sub.ChargePermissionID, sub.Currency, p.Amount, p.PendingChargeID)
+	} else {
+		key := amazonKey(sub.ChargePermissionID, "upgrade", strconv.FormatInt(sub.ID, 10), strconv.FormatInt(p.Version, 10))
+		out, detail, err = s.charge(ctx, sub.ChargePermissionID, sub.Currency, p.Amount, key, fmt.Sprintf("sub-%d-upgrade-%d", sub.ID, p.Version))
+	}
 	if err != nil {
 		return err
 	}
@@ -224,7 +286,8 @@ func (s *Service) handleUpgradeCharge(ctx context.Context, j *shop.Job) error {
 	case charged:
 		return nil
 	case pending:
-		return jobs.RetryAt(fmt.Errorf("authorization of charge %s pending", detail), s.now().Add(s.cfg.PendingRecheck))
+		p.PendingChargeID = detail
+		return s.waitFor(detail, p)
 	case overLimit:
 		return jobs.Permanent(shop.Errorf(shop.EINVALID, "Upgrade charge of subscription %d flagged for the merchant: %s.", sub.ID, detail))
 	}

@@ -18,6 +18,13 @@
 // a renewal that would pass it is not sent but flagged (its job goes dead
 // with the reason, visible on the admin page and in `apay jobs`); Amazon's
 // own PeriodicAmountExceeded is handled the same way.
+//
+// A renewal whose authorization Amazon Pay decides later (pending, up to
+// 24 hours) keeps the subscription where it is: its job remembers the
+// charge and reads it with Get Charge every PendingRecheck, without using
+// up its attempts, until it is Captured (the period is paid) or Declined
+// (dunning). It never creates a second charge for the same attempt, even
+// after Amazon has forgotten the first Create Charge's idempotency key.
 package subscriptions
 
 import (
@@ -66,7 +73,8 @@ type Config struct {
 	// PendingRecheck is how long a renewal whose authorization is pending
 	// (AuthorizationInitiated, settled by Amazon within 24 h and announced
 	// by a notification) waits before its job reads the charge again
-	// (default 10 min). The subscription does not move meanwhile.
+	// (default 10 min). The subscription does not move meanwhile, and the
+	// waits do not count against the job's attempts.
 	PendingRecheck time.Duration
 	// Now is the shop's clock (default time.Now).
 	Now func() time.Time
@@ -521,6 +529,11 @@ type renewPayload struct {
 	Attempt            int    `json:"attempt"`
 	At                 int64  `json:"at"`
 	ChargePermissionID string `json:"charge_permission_id"`
+	// PendingChargeID is the charge this attempt created whose
+	// authorization Amazon Pay is still deciding: later runs read it
+	// rather than create one again (a Create Charge idempotency key is
+	// kept only 24 hours, as long as the decision may take).
+	PendingChargeID string `json:"pending_charge_id,omitempty"`
 }
 
 // renewalOf is the renewal attempt sub is waiting for.
@@ -538,6 +551,8 @@ type upgradePayload struct {
 	SubscriptionID int64 `json:"subscription_id"`
 	Amount         int64 `json:"amount"`
 	Version        int64 `json:"version"`
+	// PendingChargeID: as in renewPayload.
+	PendingChargeID string `json:"pending_charge_id,omitempty"`
 }
 
 // renewalKey is the outbox key of a renewal attempt: enqueuing it twice

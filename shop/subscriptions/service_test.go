@@ -410,11 +410,15 @@ func TestBadInput(t *testing.T) {
 }
 
 // A renewal whose authorization is pending (sandbox card 0701) does not
-// move the subscription; its job looks again later, with the same key, and
-// records the charge once Amazon settled it.
+// move the subscription; its job looks at the charge again later — with
+// Get Charge, never a second Create Charge — for as long as Amazon Pay
+// takes (more rechecks than the job has attempts), and records the charge
+// once Amazon settled it.
 func TestPendingRenewal(t *testing.T) {
 	db := sqlstoretest.SQLite(t)
-	e := newEnv(t, db, nil)
+	// The limiter sleeps in real time; the sandbox's 1 Get Charge a second
+	// would make the rechecks below last a minute.
+	e := newEnv(t, db, map[string]throttle.Quota{"GetCharge": {Burst: 100, RateMilli: 100_000}})
 	trial := monthly
 	trial.TrialDays = 7
 	p := e.product("P", trial, "USD")
@@ -425,8 +429,21 @@ func TestPendingRenewal(t *testing.T) {
 		t.Fatalf("pending renewal moved the subscription: %+v", got)
 	}
 	queued := e.jobsOf(subscriptions.KindRenew, shop.JobQueued)
-	if len(queued) != 1 || !strings.Contains(queued[0].LastError, "pending") {
+	if len(queued) != 1 || !strings.Contains(queued[0].LastError, "pending") || queued[0].Attempts != 0 ||
+		!strings.Contains(string(queued[0].Payload), `"pending_charge_id":"S`) {
 		t.Fatalf("pending job = %+v", queued)
+	}
+	// Any further Create Charge would now fail (and show in the job).
+	e.control("/_emulator/faults", map[string]any{"operation": "CreateCharge", "status": 500, "reasonCode": "InternalServerError", "count": 1000})
+	for i := range 60 { // the renewal job has 50 attempts
+		e.db.Clock.Advance(11 * time.Minute) // the shop's clock only: Amazon has not decided yet
+		if n := e.runJobs(); n != 1 {
+			t.Fatalf("recheck %d ran %d jobs", i, n)
+		}
+	}
+	queued = e.jobsOf(subscriptions.KindRenew, shop.JobQueued)
+	if len(queued) != 1 || queued[0].Attempts != 0 || !strings.Contains(queued[0].LastError, "pending") {
+		t.Fatalf("after 60 rechecks: %+v", queued)
 	}
 	e.advance(11 * time.Minute) // Amazon settles (30 s) and the recheck is due (10 min)
 	e.runJobs()
