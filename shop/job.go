@@ -104,6 +104,13 @@ type JobQueue interface {
 	// ECONFLICT if workerID no longer holds it, ENOTFOUND, EINVALID for a
 	// zero runAt or a payload that is not JSON.
 	WaitJob(ctx context.Context, id int64, workerID, note string, payload json.RawMessage, runAt time.Time) error
+	// WakeJobs moves the queued jobs of kind whose payload holds the
+	// string value at the top-level field, and that are due after at, to
+	// run at at; it returns how many. For news that ends a wait early: a
+	// notification that the charge a renewal waits on was decided. field
+	// must be a JSON field name of letters, digits and underscores
+	// (EINVALID otherwise).
+	WakeJobs(ctx context.Context, kind, field, value string, at time.Time) (int64, error)
 	// RetryJob puts a dead job back in the queue, due at runAt (zero
 	// means now), with its attempts counted from zero again and its last
 	// error kept until it runs. For an operator who fixed what made it

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/apaykit/apaykit/amazonpay/notification"
 	"github.com/apaykit/apaykit/shop/payments"
 	"github.com/apaykit/apaykit/shop/restapi"
 )
@@ -26,7 +27,8 @@ func (a *App) mountPayments(ctx context.Context, cfg Config) error {
 			return err
 		}
 	}
-	api, err := restapi.New(restapi.Config{Payments: pay, Notifications: v, Logger: a.Logger})
+	api, err := restapi.New(restapi.Config{Payments: pay, Notifications: v, Logger: a.Logger,
+		AfterNotification: a.afterNotification})
 	if err != nil {
 		return err
 	}
@@ -45,4 +47,15 @@ func (a *App) mountPayments(ctx context.Context, cfg Config) error {
 		})
 	}
 	return nil
+}
+
+// afterNotification wakes a subscription job waiting on the charge a
+// notification names (mounted later than the payments, hence looked up at
+// call time).
+func (a *App) afterNotification(ctx context.Context, n *notification.Notification) error {
+	if a.Subscriptions == nil || n.ObjectType != notification.ObjectTypeCharge {
+		return nil
+	}
+	_, err := a.Subscriptions.WakePending(ctx, n.ObjectID)
+	return err
 }

@@ -3,10 +3,13 @@ package restapi_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -160,4 +163,50 @@ func TestNotificationEndpoint(t *testing.T) {
 			t.Fatalf("order %s", got.Status)
 		}
 	})
+}
+
+// TestAfterNotification: the hook hears each notification the payments
+// service processed, not a forged one, and its failure does not make SNS
+// deliver again.
+func TestAfterNotification(t *testing.T) {
+	db := sqlstoretest.SQLite(t)
+	ctx := context.Background()
+	f := newFixture(t, db)
+	var mu sync.Mutex
+	var heard []string
+	api, err := restapi.New(restapi.Config{Payments: f.env.Service, Notifications: f.signer.Verifier(),
+		AfterNotification: func(_ context.Context, n *notification.Notification) error {
+			mu.Lock()
+			defer mu.Unlock()
+			heard = append(heard, string(n.ObjectType)+" "+n.ObjectID)
+			return errors.New("subscriptions unavailable")
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api.Handler())
+	defer srv.Close()
+	o := f.env.Order(ctx, paymentstest.OrderOptions{Card: "0701"})
+	p, _ := db.Payment(ctx, o.ID)
+	msg := notification.Message{ObjectType: notification.ObjectTypeCharge, ObjectID: p.Charges[0].ID, ChargePermissionID: p.ChargePermissionID,
+		NotificationType: notification.NotificationTypeStateChange, NotificationID: "hook-1", NotificationVersion: "V2"}
+	post := func(body []byte) int {
+		resp, err := http.Post(srv.URL+restapi.NotificationPath, "text/plain", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post(bytes.Replace(f.signer.Sign(msg), []byte("hook-1"), []byte("hook-2"), 1)); code != http.StatusForbidden {
+		t.Fatalf("forged: %d", code)
+	}
+	if code := post(f.signer.Sign(msg)); code != http.StatusOK {
+		t.Fatalf("valid: %d", code)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"CHARGE " + p.Charges[0].ID}; !slices.Equal(heard, want) {
+		t.Fatalf("hook heard %v, want %v", heard, want)
+	}
 }

@@ -1,9 +1,11 @@
 package restapi
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -40,4 +42,20 @@ func NotificationVerifier(caFile, endpoint string) (*notification.Verifier, erro
 		opts = append(opts, notification.WithAllowedCertHost(u.Host))
 	}
 	return notification.NewVerifier(opts...)
+}
+
+// handleNotification has the payments service process n, then tells
+// Config.AfterNotification.
+func (a *API) handleNotification(ctx context.Context, n *notification.Notification) error {
+	if err := a.pay.HandleNotification(ctx, n); err != nil {
+		return err
+	}
+	if a.cfg.AfterNotification == nil {
+		return nil
+	}
+	if err := a.cfg.AfterNotification(ctx, n); err != nil {
+		a.log.LogAttrs(ctx, slog.LevelWarn, "restapi: after a notification", slog.String("object_type", string(n.ObjectType)),
+			slog.String("err", err.Error()))
+	}
+	return nil
 }

@@ -34,6 +34,7 @@
 package restapi
 
 import (
+	"context"
 	"crypto/sha256"
 	"errors"
 	"log/slog"
@@ -69,6 +70,11 @@ type Config struct {
 	// Logger receives refused requests and failures; never secrets. Nil
 	// discards.
 	Logger *slog.Logger
+	// AfterNotification, if set, is called with each notification the
+	// payments service processed without error, e.g. to wake a
+	// subscription renewal waiting on the charge it names. It runs before
+	// the answer to SNS; its failure is logged, not answered.
+	AfterNotification func(ctx context.Context, n *notification.Notification) error
 	// IdempotencyLease is how long a request holds its Idempotency-Key
 	// before another request may take it over (its process is presumed
 	// dead); default 10 s. Taking over is safe: the money movement
@@ -133,7 +139,7 @@ func (a *API) Register(mux *http.ServeMux) {
 		writeError(w, &payments.Error{Status: http.StatusNotFound, Code: "rest_no_route", Message: "No route matches " + r.Method + " " + r.URL.Path + "."})
 	})
 	if a.cfg.Notifications != nil {
-		mux.Handle("POST "+NotificationPath, notification.Handler(a.cfg.Notifications, a.pay.HandleNotification,
+		mux.Handle("POST "+NotificationPath, notification.Handler(a.cfg.Notifications, a.handleNotification,
 			notification.WithHandlerLogger(a.log)))
 	}
 }

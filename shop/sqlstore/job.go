@@ -175,6 +175,34 @@ func (c *conn) WaitJob(ctx context.Context, id int64, workerID, note string, pay
 	return c.heldCheck(ctx, res, id)
 }
 
+// WakeJobs implements [shop.JobQueue].
+func (c *conn) WakeJobs(ctx context.Context, kind, field, value string, at time.Time) (int64, error) {
+	if kind == "" || !jsonFieldName(field) || at.IsZero() {
+		return 0, shop.Errorf(shop.EINVALID, "Waking jobs needs a kind, a payload field name and a time.")
+	}
+	res, err := c.q.ExecContext(ctx, `
+		UPDATE jobs SET run_at = $1, updated_at = $2
+		WHERE kind = $3 AND status = 'queued' AND run_at > $1 AND `+c.db.dialect.jsonText("payload", field)+` = $4`,
+		us(at), us(c.now()), kind, value)
+	if err != nil {
+		return 0, wrap("wake jobs", err)
+	}
+	return affected(res)
+}
+
+// jsonFieldName reports whether f can be put in a JSON path as it is.
+func jsonFieldName(f string) bool {
+	if f == "" || len(f) > 64 {
+		return false
+	}
+	for _, r := range f {
+		if (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9') && r != '_' {
+			return false
+		}
+	}
+	return true
+}
+
 // RetryJob implements [shop.JobQueue].
 func (c *conn) RetryJob(ctx context.Context, id int64, runAt time.Time) error {
 	now := c.now()

@@ -294,3 +294,44 @@ func TestWaitJob(t *testing.T) {
 		wantCode(t, db.WaitJob(ctx, j.ID, "w1", "x", nil, db.clock.Now()), shop.ECONFLICT)
 	})
 }
+
+// TestWakeJobs: only queued jobs of the kind whose payload field holds the
+// value, and that would run later, are brought forward.
+func TestWakeJobs(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db *testDB) {
+		ctx := t.Context()
+		now := db.clock.Now()
+		later := now.Add(time.Hour)
+		enqueue := func(kind, payload string, runAt time.Time) *shop.Job {
+			j := &shop.Job{Kind: kind, Payload: json.RawMessage(payload), RunAt: runAt}
+			_, err := db.Enqueue(ctx, j)
+			must(t, err)
+			return j
+		}
+		waiting := enqueue("renew", `{"period":2,"pending_charge_id":"S01-A"}`, later)
+		other := enqueue("renew", `{"period":3,"pending_charge_id":"S01-B"}`, later)
+		none := enqueue("renew", `{"period":4}`, later)
+		otherKind := enqueue("upgrade", `{"pending_charge_id":"S01-A"}`, later)
+		due := enqueue("renew", `{"pending_charge_id":"S01-A"}`, now.Add(-time.Minute))
+		n, err := db.WakeJobs(ctx, "renew", "pending_charge_id", "S01-A", now)
+		must(t, err)
+		if n != 1 {
+			t.Fatalf("woke %d jobs, want 1", n)
+		}
+		for _, c := range []struct {
+			j    *shop.Job
+			want time.Time
+		}{{waiting, now}, {other, later}, {none, later}, {otherKind, later}, {due, now.Add(-time.Minute)}} {
+			got, err := db.Job(ctx, c.j.ID)
+			must(t, err)
+			if !got.RunAt.Equal(c.want) || got.Status != shop.JobQueued {
+				t.Errorf("job %s %s: run at %v (%s), want %v", got.Kind, got.Payload, got.RunAt, got.Status, c.want)
+			}
+		}
+		for _, field := range []string{"", "a.b", "x' OR '1'='1", "$.x"} {
+			_, err := db.WakeJobs(ctx, "renew", field, "v", now)
+			wantCode(t, err, shop.EINVALID)
+		}
+	})
+}

@@ -82,6 +82,15 @@ func (d dialect) skipLocked() string {
 	return ""
 }
 
+// jsonText is the SQL text of a top-level string field of a JSON column
+// (NULL when absent).
+func (d dialect) jsonText(column, field string) string {
+	if d == postgresDialect {
+		return "(" + column + "::jsonb ->> '" + field + "')"
+	}
+	return "json_extract(" + column + ", '$." + field + "')"
+}
+
 // DB is the shop's store. It implements [shop.Store]; all its methods are
 // safe for concurrent use, also by several processes sharing the database.
 type DB struct {

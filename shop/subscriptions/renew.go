@@ -186,6 +186,26 @@ func (s *Service) waitFor(chargeID string, payload any) error {
 	return jobs.Wait(fmt.Errorf("authorization of charge %s pending", chargeID), s.now().Add(s.cfg.PendingRecheck), b)
 }
 
+// WakePending brings forward the renewal or upgrade job waiting on the
+// pending charge chargeID, so that it reads the charge now rather than at
+// its next recheck: call it when a notification says the charge changed.
+// Jobs waiting on other charges, and renewals not yet due or in dunning,
+// are left alone. It returns how many jobs it woke.
+func (s *Service) WakePending(ctx context.Context, chargeID string) (int64, error) {
+	if chargeID == "" {
+		return 0, nil
+	}
+	var woke int64
+	for _, kind := range []string{KindRenew, KindUpgradeCharge} {
+		n, err := s.cfg.Store.WakeJobs(ctx, kind, "pending_charge_id", chargeID, s.now())
+		if err != nil {
+			return woke, err
+		}
+		woke += n
+	}
+	return woke, nil
+}
+
 // settle reads a charge a previous run created and left pending. A
 // Captured one counts against the month's recurring usage whatever the
 // limit says: the money has moved.

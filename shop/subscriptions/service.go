@@ -23,8 +23,10 @@
 // 24 hours) keeps the subscription where it is: its job remembers the
 // charge and reads it with Get Charge every PendingRecheck, without using
 // up its attempts, until it is Captured (the period is paid) or Declined
-// (dunning). It never creates a second charge for the same attempt, even
-// after Amazon has forgotten the first Create Charge's idempotency key.
+// (dunning); a CHARGE notification for it ([Service.WakePending], called
+// by the shop's notification endpoint) brings the recheck forward. It never
+// creates a second charge for the same attempt, even after Amazon has
+// forgotten the first Create Charge's idempotency key.
 package subscriptions
 
 import (

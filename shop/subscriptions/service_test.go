@@ -455,6 +455,49 @@ func TestPendingRenewal(t *testing.T) {
 	}
 }
 
+// A notification about the pending charge (WakePending) brings the
+// renewal's recheck forward to now; news about another charge does not.
+func TestPendingRenewalWoken(t *testing.T) {
+	db := sqlstoretest.SQLite(t)
+	e := newEnv(t, db, nil)
+	trial := monthly
+	trial.TrialDays = 7
+	p := e.product("P", trial, "USD")
+	sub := e.subscribe(p.ID, amazonpaytest.Buyer{PaymentMethod: "0701"})
+	e.advance(8 * 24 * time.Hour)
+	e.runJobs()
+	queued := e.jobsOf(subscriptions.KindRenew, shop.JobQueued)
+	if len(queued) != 1 {
+		t.Fatalf("pending job = %+v", queued)
+	}
+	var payload struct {
+		PendingChargeID string `json:"pending_charge_id"`
+	}
+	if err := json.Unmarshal(queued[0].Payload, &payload); err != nil || payload.PendingChargeID == "" {
+		t.Fatalf("payload %s: %v", queued[0].Payload, err)
+	}
+	ctx := context.Background()
+	if n, err := e.svc.WakePending(ctx, "S01-0000000-0000000-C000000"); err != nil || n != 0 {
+		t.Fatalf("another charge woke %d jobs (%v)", n, err)
+	}
+	e.srv.AdvanceClock(31 * time.Second) // Amazon decides; the shop's clock stays
+	if n := e.runJobs(); n != 0 {
+		t.Fatalf("ran %d jobs before the recheck was due", n)
+	}
+	if n, err := e.svc.WakePending(ctx, payload.PendingChargeID); err != nil || n != 1 {
+		t.Fatalf("WakePending = %d, %v; want 1", n, err)
+	}
+	if n := e.runJobs(); n != 1 {
+		t.Fatalf("ran %d jobs after the wake, want 1", n)
+	}
+	if got := e.sub(sub.ID); got.PeriodsPaid != 1 || got.Status != shop.SubscriptionActive {
+		t.Fatalf("after the wake: %+v", got)
+	}
+	if n, err := e.svc.WakePending(ctx, payload.PendingChargeID); err != nil || n != 0 {
+		t.Fatalf("a second wake woke %d jobs (%v): the next renewal must keep its date", n, err)
+	}
+}
+
 // Every renewal attempt appears in the buyer's order history, linked to
 // the subscription: declined ones (dunning) and the captured one.
 func TestRenewalOrderHistory(t *testing.T) {
