@@ -409,22 +409,30 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-// A renewal whose authorization is pending (sandbox card 0701) does not
-// move the subscription; its job looks at the charge again later — with
-// Get Charge, never a second Create Charge — for as long as Amazon Pay
-// takes (more rechecks than the job has attempts), and records the charge
-// once Amazon settled it.
-func TestPendingRenewal(t *testing.T) {
-	db := sqlstoretest.SQLite(t)
+// pendingRenewal makes a subscription whose first renewal (after a 7-day
+// trial) has run once and is pending at Amazon Pay (sandbox card 0701).
+func pendingRenewal(t *testing.T) (*env, *shop.Subscription) {
+	t.Helper()
 	// The limiter sleeps in real time; the sandbox's 1 Get Charge a second
-	// would make the rechecks below last a minute.
-	e := newEnv(t, db, map[string]throttle.Quota{"GetCharge": {Burst: 100, RateMilli: 100_000}})
+	// would make many rechecks last a minute.
+	e := newEnv(t, sqlstoretest.SQLite(t), map[string]throttle.Quota{"GetCharge": {Burst: 100, RateMilli: 100_000}})
 	trial := monthly
 	trial.TrialDays = 7
 	p := e.product("P", trial, "USD")
 	sub := e.subscribe(p.ID, amazonpaytest.Buyer{PaymentMethod: "0701"})
 	e.advance(8 * 24 * time.Hour)
 	e.runJobs()
+	return e, sub
+}
+
+// A renewal whose authorization is pending (sandbox card 0701) does not
+// move the subscription; its job looks at the charge again later — with
+// Get Charge, never a second Create Charge — for as long as Amazon Pay
+// takes (more rechecks than the job has attempts), and records the charge
+// once Amazon settled it.
+func TestPendingRenewal(t *testing.T) {
+	e, sub := pendingRenewal(t)
+	db := e.db
 	if got := e.sub(sub.ID); got.PeriodsPaid != 0 || got.Status != shop.SubscriptionActive {
 		t.Fatalf("pending renewal moved the subscription: %+v", got)
 	}
@@ -458,14 +466,7 @@ func TestPendingRenewal(t *testing.T) {
 // A notification about the pending charge (WakePending) brings the
 // renewal's recheck forward to now; news about another charge does not.
 func TestPendingRenewalWoken(t *testing.T) {
-	db := sqlstoretest.SQLite(t)
-	e := newEnv(t, db, nil)
-	trial := monthly
-	trial.TrialDays = 7
-	p := e.product("P", trial, "USD")
-	sub := e.subscribe(p.ID, amazonpaytest.Buyer{PaymentMethod: "0701"})
-	e.advance(8 * 24 * time.Hour)
-	e.runJobs()
+	e, sub := pendingRenewal(t)
 	queued := e.jobsOf(subscriptions.KindRenew, shop.JobQueued)
 	if len(queued) != 1 {
 		t.Fatalf("pending job = %+v", queued)
