@@ -154,8 +154,7 @@ func (s *Service) handleRenew(ctx context.Context, j *shop.Job) error {
 	}
 	switch out {
 	case pending:
-		p.PendingChargeID = detail
-		return s.waitFor(detail, p)
+		return s.waitFor(&p.pendingCharge, detail, &p)
 	case overLimit:
 		s.log.Warn("renewal flagged", "subscription", sub.ID, "period", p.Period)
 		next, err := s.deferToNextMonth(ctx, p)
@@ -170,20 +169,34 @@ func (s *Service) handleRenew(ctx context.Context, j *shop.Job) error {
 
 // stale reports whether a renewal job no longer matches its subscription.
 func stale(sub *shop.Subscription, p renewPayload) bool {
-	p.PendingChargeID = "" // what the attempt learnt, not which attempt it is
+	p.pendingCharge = pendingCharge{} // what the attempt learnt, not which attempt it is
 	return (sub.Status != shop.SubscriptionActive && sub.Status != shop.SubscriptionPastDue) || renewalOf(sub) != p
 }
 
+// maxPending is how long a job waits on a pending authorization before it
+// gives up for the merchant to look: Amazon Pay decides within 24 hours.
+const maxPending = 48 * time.Hour
+
 // waitFor puts the job back until the pending authorization of chargeID
-// may be decided, with payload (which names the charge) for the next run.
-// The wait does not use up the job's attempts: Amazon Pay may take up to
-// 24 hours.
-func (s *Service) waitFor(chargeID string, payload any) error {
+// may be decided, noting the charge in pc for the next run; payload points
+// to the job's payload, which holds pc. The wait does not use up the
+// job's attempts: Amazon Pay may take up to 24 hours. After maxPending the
+// job goes dead with the reason.
+func (s *Service) waitFor(pc *pendingCharge, chargeID string, payload any) error {
+	now := s.now()
+	if pc.PendingChargeID == "" {
+		pc.PendingChargeID, pc.PendingSince = chargeID, now.UnixMicro()
+	}
+	if since := time.UnixMicro(pc.PendingSince).UTC(); pc.PendingSince != 0 && now.Sub(since) > maxPending {
+		return jobs.Permanent(shop.Errorf(shop.EINVALID,
+			"Amazon Pay has not decided the authorization of charge %s since %s; look at the charge in Seller Central before retrying this job.",
+			chargeID, since.Format(time.RFC3339)))
+	}
 	b, err := json.Marshal(payload)
 	if err != nil {
 		return err
 	}
-	return jobs.Wait(fmt.Errorf("authorization of charge %s pending", chargeID), s.now().Add(s.cfg.PendingRecheck), b)
+	return jobs.Wait(fmt.Errorf("authorization of charge %s pending", chargeID), now.Add(s.cfg.PendingRecheck), b)
 }
 
 // WakePending brings forward the renewal or upgrade job waiting on the
@@ -306,8 +319,7 @@ func (s *Service) handleUpgradeCharge(ctx context.Context, j *shop.Job) error {
 	case charged:
 		return nil
 	case pending:
-		p.PendingChargeID = detail
-		return s.waitFor(detail, p)
+		return s.waitFor(&p.pendingCharge, detail, &p)
 	case overLimit:
 		return jobs.Permanent(shop.Errorf(shop.EINVALID, "Upgrade charge of subscription %d flagged for the merchant: %s.", sub.ID, detail))
 	}

@@ -24,7 +24,8 @@
 // charge and reads it with Get Charge every PendingRecheck, without using
 // up its attempts, until it is Captured (the period is paid) or Declined
 // (dunning); a CHARGE notification for it ([Service.WakePending], called
-// by the shop's notification endpoint) brings the recheck forward. It never
+// by the shop's notification endpoint) brings the recheck forward. A charge
+// still undecided after 48 hours stops the job, dead with the reason. It never
 // creates a second charge for the same attempt, even after Amazon has
 // forgotten the first Create Charge's idempotency key.
 package subscriptions
@@ -531,11 +532,17 @@ type renewPayload struct {
 	Attempt            int    `json:"attempt"`
 	At                 int64  `json:"at"`
 	ChargePermissionID string `json:"charge_permission_id"`
-	// PendingChargeID is the charge this attempt created whose
-	// authorization Amazon Pay is still deciding: later runs read it
-	// rather than create one again (a Create Charge idempotency key is
-	// kept only 24 hours, as long as the decision may take).
+	pendingCharge
+}
+
+// pendingCharge is what a renewal or upgrade job remembers of the charge
+// it created whose authorization Amazon Pay is still deciding: later runs
+// read that charge rather than create one again (a Create Charge
+// idempotency key is kept only 24 hours, as long as the decision may take).
+type pendingCharge struct {
 	PendingChargeID string `json:"pending_charge_id,omitempty"`
+	// PendingSince is when the charge was first seen pending (Unix µs).
+	PendingSince int64 `json:"pending_since,omitempty"`
 }
 
 // renewalOf is the renewal attempt sub is waiting for.
@@ -553,8 +560,7 @@ type upgradePayload struct {
 	SubscriptionID int64 `json:"subscription_id"`
 	Amount         int64 `json:"amount"`
 	Version        int64 `json:"version"`
-	// PendingChargeID: as in renewPayload.
-	PendingChargeID string `json:"pending_charge_id,omitempty"`
+	pendingCharge
 }
 
 // renewalKey is the outbox key of a renewal attempt: enqueuing it twice

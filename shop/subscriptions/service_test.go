@@ -463,6 +463,23 @@ func TestPendingRenewal(t *testing.T) {
 	}
 }
 
+// A charge still pending after 48 hours (Amazon Pay decides within 24)
+// stops the job, dead with the reason, for the merchant to look at.
+func TestPendingRenewalGivesUp(t *testing.T) {
+	e, sub := pendingRenewal(t)
+	for range 4 {
+		e.db.Clock.Advance(12*time.Hour + time.Minute) // the shop's clock only: Amazon never decides
+		e.runJobs()
+	}
+	dead := e.jobsOf(subscriptions.KindRenew, shop.JobDead)
+	if len(dead) != 1 || !strings.Contains(dead[0].LastError, "has not decided the authorization of charge S") {
+		t.Fatalf("dead jobs %+v; queued %+v", dead, e.jobsOf(subscriptions.KindRenew, shop.JobQueued))
+	}
+	if got := e.sub(sub.ID); got.PeriodsPaid != 0 {
+		t.Fatalf("subscription moved: %+v", got)
+	}
+}
+
 // A notification about the pending charge (WakePending) brings the
 // renewal's recheck forward to now; news about another charge does not.
 func TestPendingRenewalWoken(t *testing.T) {
