@@ -480,6 +480,47 @@ func TestPendingRenewalGivesUp(t *testing.T) {
 	}
 }
 
+// An upgrade charge left pending is read again, not sent again, and a
+// notification about it settles it.
+func TestPendingUpgradeCharge(t *testing.T) {
+	e, sub := pendingRenewal(t)
+	ctx := context.Background()
+	e.srv.AdvanceClock(31 * time.Second) // the renewal's charge is decided
+	e.db.Clock.Advance(11 * time.Minute)
+	e.runJobs()
+	if got := e.sub(sub.ID); got.PeriodsPaid != 1 {
+		t.Fatalf("renewal not recorded: %+v", got)
+	}
+	bigger := e.product("P2", shop.BillingPlan{Unit: shop.PeriodMonth, Count: 1, Amount: 3000}, "USD")
+	if _, err := e.svc.ChangePlan(ctx, sub.ID, bigger.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.runJobs()
+	queued := e.jobsOf(subscriptions.KindUpgradeCharge, shop.JobQueued)
+	if len(queued) != 1 || queued[0].Attempts != 0 || !strings.Contains(queued[0].LastError, "pending") {
+		t.Fatalf("upgrade job %+v", queued)
+	}
+	var payload struct {
+		PendingChargeID string `json:"pending_charge_id"`
+	}
+	if err := json.Unmarshal(queued[0].Payload, &payload); err != nil || payload.PendingChargeID == "" {
+		t.Fatalf("payload %s: %v", queued[0].Payload, err)
+	}
+	e.control("/_emulator/faults", map[string]any{"operation": "CreateCharge", "status": 500, "reasonCode": "InternalServerError", "count": 1000})
+	e.srv.AdvanceClock(31 * time.Second)
+	if n, err := e.svc.WakePending(ctx, payload.PendingChargeID); err != nil || n != 1 {
+		t.Fatalf("WakePending = %d, %v", n, err)
+	}
+	e.runJobs()
+	if done := e.jobsOf(subscriptions.KindUpgradeCharge, shop.JobSucceeded); len(done) != 1 {
+		t.Fatalf("upgrade charge not settled: queued %+v dead %+v", e.jobsOf(subscriptions.KindUpgradeCharge, shop.JobQueued),
+			e.jobsOf(subscriptions.KindUpgradeCharge, shop.JobDead))
+	}
+	if u := e.usage(sub.ChargePermissionID, e.db.Clock.Now()); u != 2000+1000 {
+		t.Fatalf("usage %d, want the renewal and the upgrade difference", u)
+	}
+}
+
 // A notification about the pending charge (WakePending) brings the
 // renewal's recheck forward to now; news about another charge does not.
 func TestPendingRenewalWoken(t *testing.T) {
