@@ -382,7 +382,7 @@ func (e *retryAtError) Error() string { return e.err.Error() }
 func (e *retryAtError) Unwrap() error { return e.err }
 
 // RetryAt asks for the job to run again at at (unless it has used all its
-// attempts), e.g. after a 429 or while an authorization is pending.
+// attempts), e.g. after a 429.
 func RetryAt(err error, at time.Time) error { return &retryAtError{err, at} }
 
 type waitError struct {
