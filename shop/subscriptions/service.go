@@ -25,9 +25,12 @@
 // up its attempts, until it is Captured (the period is paid) or Declined
 // (dunning); a CHARGE notification for it ([Service.WakePending], called
 // by the shop's notification endpoint) brings the recheck forward. A charge
-// still undecided after 48 hours stops the job, dead with the reason. It never
-// creates a second charge for the same attempt, even after Amazon has
-// forgotten the first Create Charge's idempotency key.
+// still undecided after 48 hours stops the job, dead with the reason. The
+// job never sends Create Charge again for the same attempt: a replay only
+// repeats the first (pending) answer, spends a token of the scarcer Create
+// Charge quota, and would make a second charge wherever the idempotency key
+// had been forgotten (the emulator keeps keys 24 hours; Amazon's documents
+// say indefinitely).
 package subscriptions
 
 import (
@@ -537,8 +540,8 @@ type renewPayload struct {
 
 // pendingCharge is what a renewal or upgrade job remembers of the charge
 // it created whose authorization Amazon Pay is still deciding: later runs
-// read that charge rather than create one again (a Create Charge
-// idempotency key is kept only 24 hours, as long as the decision may take).
+// read that charge rather than send Create Charge again (see the package
+// documentation).
 type pendingCharge struct {
 	PendingChargeID string `json:"pending_charge_id,omitempty"`
 	// PendingSince is when the charge was first seen pending (Unix µs).
