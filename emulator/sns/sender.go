@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/apaykit/apaykit/amazonpay/notification"
+	"github.com/apaykit/apaykit/internal/ctxsleep"
 )
 
 // Defaults for SenderConfig.
@@ -94,7 +95,7 @@ func NewSender(cfg SenderConfig) *Sender {
 		cfg.Backoff = defaultBackoff
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = sleep
+		cfg.Sleep = ctxsleep.Sleep
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -126,17 +127,6 @@ func defaultBackoff(attempt int) time.Duration {
 		return maxBackoff
 	}
 	return min(time.Second<<(attempt-1), maxBackoff)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // Dispatch queues env for target and returns its record at once; delivery

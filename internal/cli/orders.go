@@ -19,6 +19,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/apaykit/apaykit/internal/ctxsleep"
 	"github.com/apaykit/apaykit/shop/restapi"
 )
 
@@ -145,7 +146,7 @@ func (c *ordersClient) doReplay(ctx context.Context, method, path string, body [
 		resp, err := c.http.Do(req)
 		if err != nil {
 			if method == http.MethodPost && attempt < c.retries && ctx.Err() == nil {
-				if werr := ordersSleep(ctx, ordersBackoff(attempt)); werr == nil {
+				if werr := ctxsleep.Sleep(ctx, ordersBackoff(attempt)); werr == nil {
 					continue
 				}
 			}
@@ -167,7 +168,7 @@ func (c *ordersClient) doReplay(ctx context.Context, method, path string, body [
 			if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
 				wait = min(time.Duration(s)*time.Second, 30*time.Second)
 			}
-			if werr := ordersSleep(ctx, wait); werr == nil {
+			if werr := ctxsleep.Sleep(ctx, wait); werr == nil {
 				continue
 			}
 		}
@@ -176,17 +177,6 @@ func (c *ordersClient) doReplay(ctx context.Context, method, path string, body [
 }
 
 func ordersBackoff(attempt int) time.Duration { return time.Duration(500<<attempt) * time.Millisecond }
-
-func ordersSleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
 
 // ordersReport prints an API error: its JSON on stdout with --output json (as
 // apay call does), the message on stderr otherwise; exit 1.

@@ -26,6 +26,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/apaykit/apaykit/internal/ctxsleep"
 	"github.com/apaykit/apaykit/shop"
 )
 
@@ -428,7 +429,7 @@ func (r *Runner) Drain(ctx context.Context, horizon time.Duration, progress func
 		if !ok || wait > horizon {
 			return total, nil
 		}
-		if err := sleepCtx(ctx, max(wait, time.Millisecond)); err != nil {
+		if err := ctxsleep.Sleep(ctx, max(wait, time.Millisecond)); err != nil {
 			return total, err
 		}
 	}
@@ -452,15 +453,4 @@ func (r *Runner) nextQueued(ctx context.Context) (time.Time, bool, error) {
 		}
 	}
 	return next, !next.IsZero(), nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

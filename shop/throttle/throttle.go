@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/apaykit/apaykit/amazonpay"
+	"github.com/apaykit/apaykit/internal/ctxsleep"
 	"github.com/apaykit/apaykit/shop"
 	"github.com/apaykit/apaykit/shop/jobs"
 )
@@ -101,7 +102,7 @@ func New(cfg Config) (*Limiter, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = sleep
+		cfg.Sleep = ctxsleep.Sleep
 	}
 	if cfg.Slack == 0 {
 		cfg.Slack = 25 * time.Millisecond
@@ -228,17 +229,6 @@ func (l *Limiter) Stats() Stats {
 func IsThrottled(err error) bool {
 	var apiErr *amazonpay.APIError
 	return errors.As(err, &apiErr) && (apiErr.StatusCode == 429 || apiErr.ReasonCode == amazonpay.ReasonTooManyRequests)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // Gauges returns the limiter's counters as /metrics samples.
